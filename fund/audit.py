@@ -1,0 +1,189 @@
+"""The audit chain: every write leaves one row, and each row's hash covers the one before.
+
+A row's hash is SHA-256 over the previous row's hash and the canonical text of the row
+(the ``audit_row_text`` macro in the first migration); the row also carries a digest of
+the ledger entries the write posted (``ledger_entry_text``). Because every link is stored,
+the whole chain can be checked at once in SQL: a row whose hash does not match its content
+was altered; a row whose ``prev_hash`` is not its predecessor's hash, or a gap in the
+sequence, means rows were inserted or deleted; ``audit_head`` catches the last rows going.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from fund.auth import Permission, User, require
+from fund.db import transaction
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriorWrite:
+    """What an idempotency key was first used for."""
+
+    operation: str
+    details: str
+    entity: str
+    entity_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChainCheck:
+    """The verdict of :func:`verify`: OK, or the first row that is not what was written."""
+
+    rows: int
+    entries: int
+    problem: str | None = None
+    seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def prior_write(con: duckdb.DuckDBPyConnection, key: str) -> PriorWrite | None:
+    row = con.execute(
+        "SELECT operation, details, entity, entity_id FROM audit_log WHERE idempotency_key = ?",
+        [key],
+    ).fetchone()
+    if row is None:
+        return None
+    return PriorWrite(operation=row[0], details=row[1], entity=row[2], entity_id=row[3])
+
+
+def next_seq(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT seq + 1 FROM audit_head").fetchone()[0]
+
+
+def entries_digest(entry_texts: list[str]) -> str:
+    """Digest of the canonical texts of one write's ledger entries, in entry order ('' if none).
+
+    Must equal ``sha256(string_agg(ledger_entry_text(...), chr(10) ORDER BY entry_id))``,
+    which is how :func:`verify` recomputes it.
+    """
+    if not entry_texts:
+        return ""
+    return hashlib.sha256("\n".join(entry_texts).encode("utf-8")).hexdigest()
+
+
+_APPEND = """
+INSERT INTO audit_log
+SELECT r.seq, r.recorded_at, r.actor_id, r.actor, r.operation, r.entity, r.entity_id,
+       r.idempotency_key, r.reason, r.details, r.entries_digest, h.row_hash,
+       sha256(h.row_hash || audit_row_text(r.seq, r.recorded_at, r.actor_id, r.actor,
+              r.operation, r.entity, r.entity_id, r.idempotency_key, r.reason, r.details,
+              r.entries_digest))
+FROM (SELECT ?::BIGINT AS seq, ?::TIMESTAMP AS recorded_at, ?::INTEGER AS actor_id,
+             ?::VARCHAR AS actor, ?::VARCHAR AS operation, ?::VARCHAR AS entity,
+             ?::BIGINT AS entity_id, ?::VARCHAR AS idempotency_key, ?::VARCHAR AS reason,
+             ?::VARCHAR AS details, ?::VARCHAR AS entries_digest) AS r,
+     audit_head AS h
+WHERE h.seq = r.seq - 1
+RETURNING row_hash
+"""
+
+
+def append(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    seq: int,
+    at: datetime,
+    actor: User,
+    operation: str,
+    entity: str,
+    entity_id: int | None,
+    key: str,
+    reason: str,
+    details: str,
+    entry_texts: list[str],
+) -> None:
+    """Add the next link of the chain and move the head to it (inside the caller's transaction)."""
+    digest = entries_digest(entry_texts)
+    params = [seq, at, actor.user_id, actor.username, operation, entity, entity_id, key, reason]
+    row = con.execute(_APPEND, [*params, details, digest]).fetchone()
+    if row is None:  # the head moved under us: another write took this sequence number
+        raise RuntimeError(f"audit chain head is not at {seq - 1}")
+    con.execute("UPDATE audit_head SET seq = ?, row_hash = ?", [seq, row[0]])
+
+
+_VERIFY = """
+WITH chain AS (
+    SELECT seq, operation, actor, recorded_at, entries_digest, prev_hash, row_hash,
+           lag(row_hash, 1, ?) OVER (ORDER BY seq) AS expected_prev,
+           lag(seq, 1, 0) OVER (ORDER BY seq) AS previous_seq,
+           sha256(prev_hash || audit_row_text(seq, recorded_at, actor_id, actor, operation,
+                  entity, entity_id, idempotency_key, reason, details, entries_digest))
+               AS recomputed
+    FROM audit_log
+),
+posted AS (
+    SELECT audit_seq,
+           sha256(string_agg(ledger_entry_text(entry_id, kind, ringfence_id, programme_id,
+                  commitment_id, amount, value_date, recorded_at, actor_id, reason, reverses,
+                  virement_id), chr(10) ORDER BY entry_id)) AS digest,
+           string_agg(entry_id::VARCHAR, ', ' ORDER BY entry_id) AS entry_ids
+    FROM ledger_entry
+    GROUP BY audit_seq
+),
+problems AS (
+    SELECT c.seq,
+           CASE
+               WHEN c.seq <> c.previous_seq + 1 THEN
+                   format('audit rows #{}–#{} are missing (deleted)', c.previous_seq + 1, c.seq - 1)
+               WHEN c.prev_hash <> c.expected_prev THEN
+                   format('audit row #{} does not follow the row before it (a row was inserted or deleted)', c.seq)
+               WHEN c.recomputed <> c.row_hash THEN
+                   format('audit row #{} ({} by {} at {}) was altered', c.seq, c.operation, c.actor,
+                          strftime(c.recorded_at, '%Y-%m-%d %H:%M:%S'))
+               WHEN coalesce(p.digest, '') <> c.entries_digest THEN
+                   format('ledger entries of audit row #{} ({}) were altered, inserted or deleted; entries now: {}',
+                          c.seq, c.operation, coalesce(p.entry_ids, 'none'))
+           END AS problem
+    FROM chain AS c
+    LEFT JOIN posted AS p ON p.audit_seq = c.seq
+    UNION ALL
+    SELECT p.audit_seq,
+           format('ledger entries {} name audit row #{}, which does not exist (inserted)',
+                  p.entry_ids, p.audit_seq)
+    FROM posted AS p
+    ANTI JOIN audit_log AS a ON a.seq = p.audit_seq
+)
+SELECT seq, problem FROM problems WHERE problem IS NOT NULL ORDER BY seq LIMIT 1
+"""
+
+
+def verify(con: duckdb.DuckDBPyConnection, actor: User) -> ChainCheck:
+    """Check every link of the chain and every ledger entry against it, in one pass."""
+    with transaction(con):
+        require(con, actor, Permission.VERIFY_AUDIT)
+        rows, last_seq, last_hash = con.execute(
+            "SELECT count(*), max(seq), arg_max(row_hash, seq) FROM audit_log"
+        ).fetchone()
+        entries = con.execute("SELECT count(*) FROM ledger_entry").fetchone()[0]
+        found = con.execute(_VERIFY, [GENESIS]).fetchone()
+        head_seq, head_hash = con.execute("SELECT seq, row_hash FROM audit_head").fetchone()
+    if found is not None:
+        return ChainCheck(rows=rows, entries=entries, seq=found[0], problem=found[1])
+    if (last_seq or 0, last_hash or GENESIS) != (head_seq, head_hash):
+        problem = (
+            f"the chain ends at row #{last_seq or 0} but its head records row #{head_seq}: "
+            "the last rows were deleted or replaced"
+        )
+        return ChainCheck(rows=rows, entries=entries, seq=(last_seq or 0) + 1, problem=problem)
+    return ChainCheck(rows=rows, entries=entries)
+
+
+def trail(con: duckdb.DuckDBPyConnection, actor: User, *, limit: int = 1000) -> pd.DataFrame:
+    """The newest audit rows, for people to read."""
+    require(con, actor, Permission.READ_LEDGER)
+    return con.execute(
+        "SELECT seq, recorded_at, actor, operation, entity, entity_id, reason, details"
+        " FROM audit_log ORDER BY seq DESC LIMIT ?",
+        [limit],
+    ).df()

@@ -1,0 +1,139 @@
+"""Users, roles and what each role may do.
+
+Every service asks :func:`require` before it touches anything; the answer comes from the
+user's row in the database, read inside the service's own transaction, so a deactivated
+user or a changed role takes effect at once. Pages that hide buttons are a convenience,
+not the control.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from fund.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+
+
+class Role(StrEnum):
+    FUND_MANAGER = "fund_manager"
+    AUDITOR = "auditor"
+    BOARD_MEMBER = "board_member"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Permission(StrEnum):
+    """What a service may be asked to do; the value reads as 'not permitted to …'."""
+
+    MANAGE_PORTFOLIO = "manage ring-fences, programmes and experiments"
+    ALLOCATE = "allocate money to programmes"
+    COMMIT = "commit money to experiments"
+    PAY = "record payments, recoveries and write-offs"
+    REVERSE = "reverse ledger entries"
+    REQUEST_VIREMENT = "request virements"
+    APPROVE = "approve virements and above-limit commitments"
+    READ_SUMMARY = "read portfolio summaries"
+    READ_LEDGER = "read the ledger and the audit trail"
+    VERIFY_AUDIT = "verify the audit chain"
+    EXPORT = "export the ledger"
+    MANAGE_USERS = "manage users"
+
+
+_MONEY = {
+    Permission.MANAGE_PORTFOLIO,
+    Permission.ALLOCATE,
+    Permission.COMMIT,
+    Permission.PAY,
+    Permission.REVERSE,
+    Permission.REQUEST_VIREMENT,
+    Permission.APPROVE,
+}
+_READ_ALL = {Permission.READ_SUMMARY, Permission.READ_LEDGER, Permission.EXPORT}
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.FUND_MANAGER: frozenset(_MONEY | _READ_ALL | {Permission.VERIFY_AUDIT}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Permission.VERIFY_AUDIT}),
+    Role.BOARD_MEMBER: frozenset({Permission.READ_SUMMARY}),
+    Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VERIFY_AUDIT}),
+}
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class User:
+    """Someone acting on the fund; services take this and re-check it against the database."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+
+
+def may(role: Role, permission: Permission) -> bool:
+    return permission in GRANTS[role]
+
+
+def require(con: duckdb.DuckDBPyConnection, actor: User, permission: Permission) -> User:
+    """The user as the database knows them now, if they may do this; otherwise refuse."""
+    row = con.execute(
+        "SELECT role, active FROM app_user WHERE user_id = ?", [actor.user_id]
+    ).fetchone()
+    if row is None or not row[1]:
+        raise PermissionDenied(actor.username, permission.value)
+    role = Role(row[0])
+    if not may(role, permission):
+        raise PermissionDenied(actor.username, permission.value)
+    return User(
+        user_id=actor.user_id, username=actor.username, display_name=actor.display_name, role=role
+    )
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
+    """The active user with this name and password, or :class:`AuthenticationFailed`."""
+    row = con.execute(
+        "SELECT user_id, username, display_name, role, password_hash FROM app_user"
+        " WHERE username = ? AND active",
+        [username.strip()],
+    ).fetchone()
+    if row is None:
+        _hasher.hash(password)  # same work either way: the timing does not reveal names
+        raise AuthenticationFailed()
+    try:
+        _hasher.verify(row[4], password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationFailed() from None
+    return User(user_id=row[0], username=row[1], display_name=row[2], role=Role(row[3]))
+
+
+def find_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
+    row = con.execute(
+        "SELECT user_id, username, display_name, role FROM app_user WHERE username = ?",
+        [username],
+    ).fetchone()
+    if row is None:
+        raise NotFound("user", "user", username)
+    return User(user_id=row[0], username=row[1], display_name=row[2], role=Role(row[3]))
+
+
+def parse_role(value: str) -> Role:
+    normalised = value.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return Role(normalised)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise ValidationError("role", f"must be one of {choices}, not {value!r}") from None

@@ -1,0 +1,126 @@
+"""The database: opening it, migrating it, and one transaction per service call.
+
+DuckDB allows one writing process per file; :func:`connect` turns the lock error into a
+message that names the process holding the file. Migrations are versioned SQL files applied
+in order, each in its own transaction, and recorded in ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from fund.errors import DatabaseBusy
+
+DEFAULT_PATH = Path("data/fund.duckdb")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def connect(
+    path: str | Path = DEFAULT_PATH, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open (and if needed create and migrate) the database file at ``path``."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise DatabaseBusy(_lock_message(path, str(exc))) from None
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def _lock_message(path: Path, detail: str) -> str:
+    holder = _LOCK_HOLDER.search(detail)
+    if holder:
+        return (
+            f"{path} is in use by another process (PID {holder.group(1)}), probably the app; "
+            "stop it or use the app for this change"
+        )
+    return f"cannot open {path}: {detail.splitlines()[0]}"
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Every migration shipped with the package, in order: (version, name, SQL)."""
+    folder = resources.files("fund") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations this database has not seen yet; return their names."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    done = []
+    for version, name, sql in migrations():
+        if version in applied:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, utc_now()])
+        done.append(name)
+    return done
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Exactly one transaction: commit on success, roll back and re-raise on any error.
+
+    DuckDB's COMMIT after a failed statement quietly rolls back, so an error must never be
+    swallowed inside this block; a write-write conflict with another session becomes a
+    clear :class:`DatabaseBusy`.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    try:
+        con.execute("COMMIT")
+    except duckdb.TransactionException as exc:
+        raise DatabaseBusy(
+            f"another change was saved at the same moment; try again ({exc})"
+        ) from None
+
+
+def utc_now() -> datetime:
+    """The time recorded on every row: UTC, without a zone, as DuckDB's TIMESTAMP holds it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _exact(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
+    return pd.ArrowDtype(arrow_type) if pa.types.is_decimal(arrow_type) else None
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run a query into a DataFrame whose DECIMAL columns stay exact.
+
+    ``.df()`` would turn DECIMAL into float64; here they arrive as Arrow decimals, whose
+    values are :class:`decimal.Decimal`, so figures can be compared and exported exactly.
+    """
+    con.complete()  # a single-row execute() left open would block the relation API
+    table = con.sql(sql, params=params or None).to_arrow_table()
+    return table.to_pandas(types_mapper=_exact)

@@ -1,0 +1,123 @@
+"""One exception hierarchy for every rule the fund enforces.
+
+Each error names the field and the rule it broke, and, where money is involved, the
+expected and actual amounts. :func:`describe` is the one formatter: the app shows its text
+with ``st.error`` and the CLI prints it on stderr, so both say exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class RingfenceError(Exception):
+    """Base of every refusal the fund can give; never shown with a traceback.
+
+    Every subclass carries ``field``: the input (or object) the refusal is about.
+    """
+
+    def __str__(self) -> str:
+        return self.message()
+
+    def message(self) -> str:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class ValidationError(RingfenceError):
+    """Input that is malformed: missing, non-numeric, too many decimals, unknown choice."""
+
+    field: str
+    rule: str
+
+    def message(self) -> str:
+        return f"{self.field}: {self.rule}"
+
+
+@dataclass(eq=False)
+class NotFound(RingfenceError):
+    """A reference to a ring-fence, programme, experiment, commitment or entry that does not exist."""
+
+    field: str
+    kind: str
+    key: object
+
+    def message(self) -> str:
+        return f"{self.field}: no {self.kind} {self.key!r}"
+
+
+@dataclass(eq=False)
+class InvariantBroken(RingfenceError):
+    """A write that would break a money rule, with the amounts that show why."""
+
+    field: str
+    rule: str
+    limit: Decimal
+    attempted: Decimal
+
+    def message(self) -> str:
+        return f"{self.field}: {self.rule}"
+
+
+@dataclass(eq=False)
+class PermissionDenied(RingfenceError):
+    """The acting user's role does not allow the operation (or the user is inactive)."""
+
+    actor: str
+    permission: str
+    field: str = "user"
+
+    def message(self) -> str:
+        return f"user: {self.actor} is not permitted to {self.permission}"
+
+
+@dataclass(eq=False)
+class SecondPersonRequired(RingfenceError):
+    """Four-eyes rule: the person who asked cannot also approve."""
+
+    field: str
+    rule: str
+
+    def message(self) -> str:
+        return f"{self.field}: {self.rule}"
+
+
+@dataclass(eq=False)
+class IdempotencyConflict(RingfenceError):
+    """An idempotency key reused for a different operation or different values."""
+
+    key: str
+    field: str = "idempotency key"
+
+    def message(self) -> str:
+        return (
+            f"idempotency key: {self.key!r} was already used for a different operation; "
+            "use a new key for a new operation"
+        )
+
+
+@dataclass(eq=False)
+class AuthenticationFailed(RingfenceError):
+    """Wrong user name or password; deliberately does not say which."""
+
+    field: str = "password"
+
+    def message(self) -> str:
+        return "password: the user name or password is not right"
+
+
+@dataclass(eq=False)
+class DatabaseBusy(RingfenceError):
+    """Another process holds the database file, or another write got there first."""
+
+    detail: str
+    field: str = "database"
+
+    def message(self) -> str:
+        return f"database: {self.detail}"
+
+
+def describe(error: RingfenceError) -> str:
+    """The single line the app and the CLI both show for a refusal."""
+    return error.message()

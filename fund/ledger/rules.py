@@ -1,0 +1,209 @@
+"""The money rules, as small pure functions over balances.
+
+Each rule looks at the balances a write would leave and returns an :class:`InvariantBroken`
+that names the scope, the amount attempted and the room there was, or ``None``. They run
+in the fixed order of :data:`RULES` inside the write's transaction, before anything is
+posted, against balances just read from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from fund.errors import InvariantBroken
+from fund.money import format_gbp
+
+
+class Kind(StrEnum):
+    """Ledger entry kinds; each feeds exactly one balance."""
+
+    ALLOCATION = "allocation"
+    VIREMENT = "virement"
+    RINGFENCE_VIREMENT = "ringfence_virement"
+    COMMITMENT = "commitment"
+    DECOMMITMENT = "decommitment"
+    DISBURSEMENT = "disbursement"
+    RECOVERY = "recovery"
+    WRITE_OFF = "write_off"
+
+
+ALLOCATED = frozenset({Kind.ALLOCATION, Kind.VIREMENT})
+COMMITTED = frozenset({Kind.COMMITMENT, Kind.DECOMMITMENT})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Movement:
+    """One signed change to one balance: what a ledger entry records."""
+
+    kind: Kind
+    ringfence_id: int
+    programme_id: int | None = None
+    commitment_id: int | None = None
+    amount: Decimal
+    reverses: int | None = None
+    virement_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitmentState:
+    commitment_id: int
+    recoverable_gains: bool  # a social venture investment may return more than it was paid
+    committed: Decimal
+    paid: Decimal
+    recovered: Decimal
+    written_off: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgrammeState:
+    programme_id: int
+    name: str
+    allocated: Decimal
+    committed: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class RingfenceState:
+    ringfence_id: int
+    name: str
+    ceiling: Decimal
+    allocated: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    """The write being judged: how it is described in a refusal, and its size."""
+
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Balances:
+    commitments: tuple[CommitmentState, ...] = ()
+    programmes: tuple[ProgrammeState, ...] = ()
+    ringfences: tuple[RingfenceState, ...] = ()
+
+
+def _total(movements: Iterable[Movement], kinds: Iterable[Kind], **scope: int) -> Decimal:
+    kinds = frozenset(kinds)
+    return sum(
+        (
+            m.amount
+            for m in movements
+            if m.kind in kinds and all(getattr(m, k) == v for k, v in scope.items())
+        ),
+        Decimal("0.00"),
+    )
+
+
+def after(balances: Balances, movements: list[Movement]) -> Balances:
+    """The balances once ``movements`` are posted."""
+    return Balances(
+        commitments=tuple(
+            replace(
+                c,
+                committed=c.committed + _total(movements, COMMITTED, commitment_id=c.commitment_id),
+                paid=c.paid + _total(movements, {Kind.DISBURSEMENT}, commitment_id=c.commitment_id),
+                recovered=c.recovered
+                + _total(movements, {Kind.RECOVERY}, commitment_id=c.commitment_id),
+                written_off=c.written_off
+                + _total(movements, {Kind.WRITE_OFF}, commitment_id=c.commitment_id),
+            )
+            for c in balances.commitments
+        ),
+        programmes=tuple(
+            replace(
+                p,
+                allocated=p.allocated + _total(movements, ALLOCATED, programme_id=p.programme_id),
+                committed=p.committed + _total(movements, COMMITTED, programme_id=p.programme_id),
+            )
+            for p in balances.programmes
+        ),
+        ringfences=tuple(
+            replace(
+                r,
+                ceiling=r.ceiling
+                + _total(movements, {Kind.RINGFENCE_VIREMENT}, ringfence_id=r.ringfence_id),
+                allocated=r.allocated + _total(movements, ALLOCATED, ringfence_id=r.ringfence_id),
+            )
+            for r in balances.ringfences
+        ),
+    )
+
+
+def _refusal(attempt: Attempt, scope: str, room_name: str, room_after: Decimal, limit: Decimal):
+    """'<what> £X exceeds <scope> <room> £Y', where Y is the room there was before the write."""
+    room_before = room_after + attempt.amount
+    return InvariantBroken(
+        field="amount",
+        rule=(
+            f"{attempt.label} {format_gbp(attempt.amount)} exceeds {scope} "
+            f"{room_name} {format_gbp(room_before)}"
+        ),
+        limit=limit,
+        attempted=attempt.amount,
+    )
+
+
+def payments_within_commitment(state: Balances, attempt: Attempt) -> InvariantBroken | None:
+    """Paid ≤ committed, per commitment."""
+    for c in state.commitments:
+        if c.paid > c.committed:
+            unpaid = c.committed - c.paid
+            return _refusal(
+                attempt, f"commitment #{c.commitment_id}", "unpaid", unpaid, c.committed
+            )
+    return None
+
+
+def recoveries_within_payments(state: Balances, attempt: Attempt) -> InvariantBroken | None:
+    """Write-offs (and, except for venture returns, recoveries) cannot exceed what was paid."""
+    for c in state.commitments:
+        returned = c.written_off if c.recoverable_gains else c.written_off + c.recovered
+        if returned > c.paid:
+            left = c.paid - returned
+            scope = f"commitment #{c.commitment_id}"
+            return _refusal(attempt, scope, "paid and not yet recovered", left, c.paid)
+    return None
+
+
+def commitments_within_allocation(state: Balances, attempt: Attempt) -> InvariantBroken | None:
+    """Committed ≤ allocated, per programme."""
+    for p in state.programmes:
+        if p.committed > p.allocated:
+            available = p.allocated - p.committed
+            return _refusal(attempt, f"programme {p.name!r}", "available", available, p.allocated)
+    return None
+
+
+def allocations_within_ringfence(state: Balances, attempt: Attempt) -> InvariantBroken | None:
+    """Allocated ≤ ring-fence, per ring-fence (its declared amount moved by virements)."""
+    for r in state.ringfences:
+        if r.allocated > r.ceiling:
+            unallocated = r.ceiling - r.allocated
+            return _refusal(
+                attempt, f"ring-fence {r.name!r}", "unallocated", unallocated, r.ceiling
+            )
+    return None
+
+
+Rule = Callable[[Balances, Attempt], InvariantBroken | None]
+
+RULES: tuple[Rule, ...] = (
+    payments_within_commitment,
+    recoveries_within_payments,
+    commitments_within_allocation,
+    allocations_within_ringfence,
+)
+
+
+def breaches(
+    before: Balances, movements: list[Movement], attempt: Attempt
+) -> list[InvariantBroken]:
+    """Every rule the movements would break, in rule order (empty when the write may go ahead)."""
+    state = after(before, movements)
+    return [error for rule in RULES if (error := rule(state, attempt)) is not None]

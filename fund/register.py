@@ -1,0 +1,347 @@
+"""The fund's register: ring-fences, the programmes inside them, the experiments inside those,
+and the partners who work on each experiment and bring match funding.
+
+These are the things money moves between; the money itself is in :mod:`fund.ledger`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import IntEnum, StrEnum
+from typing import TypeVar
+
+import duckdb
+
+from fund.auth import Permission, User
+from fund.errors import NotFound, ValidationError
+from fund.money import to_money
+from fund.unit_of_work import Request, Step, Written, perform, required_text
+
+
+class Instrument(StrEnum):
+    SMALL_GRANT = "small_grant"
+    EXPERIMENTAL_ZONE = "experimental_zone"
+    PBR_CONTRACT = "pbr_contract"
+    SOCIAL_VENTURE = "social_venture"
+
+
+class Phase(IntEnum):
+    """The local social innovation lifecycle; any move may fail or reverse."""
+
+    LATENT = 0
+    DESIGN_AND_DISCOVERY = 1
+    MOBILISATION = 2
+    MAINSTREAM = 3
+    EMBEDDING = 4
+
+
+class RiskRating(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Involvement(StrEnum):
+    """How far service users shape the experiment (a known blind spot, so it is recorded)."""
+
+    INFORMED = "informed"
+    CONSULTED = "consulted"
+    CO_DESIGNED = "co-designed"
+    USER_LED = "user-led"
+
+
+class Sector(StrEnum):
+    GOVERNMENT = "government"
+    BUSINESS = "business"
+    CIVIL_SOCIETY = "civil_society"
+    UNIVERSITY = "university"
+    SERVICE_USERS = "service_users"
+
+
+class PartnerRole(StrEnum):
+    INNOVATION_CREATOR = "innovation_creator"
+    INNOVATION_SEEKER = "innovation_seeker"
+    INVESTOR = "investor"
+    POLICY_MAKER = "policy_maker"
+    BROKER = "broker"
+    EVALUATOR = "evaluator"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(kind: type[E], value: str, field: str) -> E:
+    """Parse a user's choice ('Small grant', 'small-grant', 'small_grant' all work)."""
+    normalised = str(value).strip().lower().replace(" ", "_")
+    for member in kind:
+        if normalised in (member.value, member.value.replace("-", "_")):
+            return member
+    allowed = ", ".join(m.value for m in kind)
+    raise ValidationError(field, f"must be one of {allowed}, not {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerShare:
+    """One partner's part in an experiment, with the match funding they bring."""
+
+    name: str
+    sector: str
+    role: str
+    match_cash: Decimal | str | int = Decimal("0.00")
+    match_in_kind: Decimal | str | int = Decimal("0.00")
+
+
+def declare_ringfence(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    name: str,
+    owner_body: str,
+    financial_years: str,
+    declared_amount: object,
+    purpose: str,
+    advertised_on: date,
+    delegated_limit: object,
+    key: str,
+    reason: str = "ring-fence declared",
+) -> Written:
+    """Declare a ring-fence: the public, advertised ceiling on the fund's risk capital."""
+    values = {
+        "name": required_text(name, "name", max_length=200),
+        "owner_body": required_text(owner_body, "owner body", max_length=200),
+        "financial_years": required_text(financial_years, "financial years", max_length=50),
+        "declared_amount": to_money(declared_amount, "declared amount"),
+        "purpose": required_text(purpose, "purpose", max_length=4000),
+        "advertised_on": _date(advertised_on, "advertised on"),
+        "delegated_limit": to_money(delegated_limit, "delegated limit", positive=False),
+    }
+    if values["delegated_limit"] < 0:
+        raise ValidationError("delegated limit", "must not be negative")
+
+    def change(step: Step) -> tuple[str, int]:
+        _refuse_duplicate(step.con, "ringfence", values["name"])
+        new_id = step.con.execute(
+            "INSERT INTO ringfence (name, owner_body, financial_years, declared_amount, purpose,"
+            " advertised_on, delegated_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING ringfence_id",
+            [*values.values(), step.at],
+        ).fetchone()[0]
+        return "ringfence", new_id
+
+    request = Request(operation="declare ring-fence", key=key, reason=reason, details=values)
+    return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+def add_programme(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    ringfence_id: int,
+    name: str,
+    target: str,
+    key: str,
+    reason: str = "programme added",
+) -> Written:
+    """A programme: a challenge with a common target, tested by several experiments at once."""
+    values = {
+        "ringfence_id": ringfence_id,
+        "name": required_text(name, "name", max_length=200),
+        "target": required_text(target, "target", max_length=1000),
+    }
+
+    def change(step: Step) -> tuple[str, int]:
+        ringfence(step.con, ringfence_id)
+        _refuse_duplicate(step.con, "programme", values["name"])
+        new_id = step.con.execute(
+            "INSERT INTO programme (ringfence_id, name, target, created_at) VALUES (?, ?, ?, ?)"
+            " RETURNING programme_id",
+            [*values.values(), step.at],
+        ).fetchone()[0]
+        return "programme", new_id
+
+    request = Request(operation="add programme", key=key, reason=reason, details=values)
+    return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+def add_experiment(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    programme_id: int,
+    title: str,
+    instrument: str,
+    phase: int,
+    risk_rating: str,
+    official: str,
+    user_involvement: str,
+    partners: list[PartnerShare] = (),
+    key: str,
+    reason: str = "experiment added",
+) -> Written:
+    """An experiment inside a programme, with its partners and their match funding."""
+    values = {
+        "programme_id": programme_id,
+        "title": required_text(title, "title", max_length=200),
+        "instrument": choice(Instrument, instrument, "instrument").value,
+        "phase": _phase(phase),
+        "risk_rating": choice(RiskRating, risk_rating, "risk rating").value,
+        "official": required_text(official, "responsible official", max_length=200),
+        "user_involvement": choice(Involvement, user_involvement, "service-user involvement").value,
+    }
+    shares = [_share(p) for p in partners]
+    details = {**values, "partners": shares}
+
+    def change(step: Step) -> tuple[str, int]:
+        programme(step.con, programme_id)
+        new_id = step.con.execute(
+            "INSERT INTO experiment (programme_id, title, instrument, phase, risk_rating, official,"
+            " user_involvement, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING experiment_id",
+            [*values.values(), step.at],
+        ).fetchone()[0]
+        for share in shares:
+            _add_share(step.con, new_id, share)
+        return "experiment", new_id
+
+    request = Request(operation="add experiment", key=key, reason=reason, details=details)
+    return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+def _share(partner: PartnerShare) -> dict[str, object]:
+    return {
+        "name": required_text(partner.name, "partner name", max_length=200),
+        "sector": choice(Sector, partner.sector, "partner sector").value,
+        "role": choice(PartnerRole, partner.role, "partner role").value,
+        "match_cash": to_money(partner.match_cash, "match funding (cash)", positive=False),
+        "match_in_kind": to_money(partner.match_in_kind, "match funding (in kind)", positive=False),
+    }
+
+
+def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) -> None:
+    for field in ("match_cash", "match_in_kind"):
+        if share[field] < 0:
+            raise ValidationError(field.replace("_", " "), "must not be negative")
+    found = con.execute(
+        "SELECT partner_id, sector FROM partner WHERE name = ?", [share["name"]]
+    ).fetchone()
+    if found is None:
+        partner_id = con.execute(
+            "INSERT INTO partner (name, sector) VALUES (?, ?) RETURNING partner_id",
+            [share["name"], share["sector"]],
+        ).fetchone()[0]
+    elif found[1] != share["sector"]:
+        raise ValidationError(
+            "partner sector", f"{share['name']!r} is already registered as {found[1]}"
+        )
+    else:
+        partner_id = found[0]
+    con.execute(
+        "INSERT INTO experiment_partner VALUES (?, ?, ?, ?, ?)",
+        [experiment_id, partner_id, share["role"], share["match_cash"], share["match_in_kind"]],
+    )
+
+
+def _phase(value: object) -> int:
+    try:
+        phase = int(value)
+    except (TypeError, ValueError):
+        phase = -1
+    if phase not in {p.value for p in Phase}:
+        raise ValidationError("phase", f"must be a lifecycle phase from 0 to 4, not {value!r}")
+    return phase
+
+
+def _date(value: object, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(field, f"must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def _refuse_duplicate(con: duckdb.DuckDBPyConnection, table: str, name: str) -> None:
+    queries = {
+        "ringfence": "SELECT 1 FROM ringfence WHERE name = ?",
+        "programme": "SELECT 1 FROM programme WHERE name = ?",
+    }
+    if con.execute(queries[table], [name]).fetchone():
+        raise ValidationError(
+            "name", f"a {table.replace('ringfence', 'ring-fence')} called {name!r} already exists"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RingfenceInfo:
+    ringfence_id: int
+    name: str
+    delegated_limit: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgrammeInfo:
+    programme_id: int
+    ringfence_id: int
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExperimentInfo:
+    experiment_id: int
+    programme_id: int
+    ringfence_id: int
+    title: str
+    instrument: Instrument
+
+
+def ringfence(con: duckdb.DuckDBPyConnection, ringfence_id: object) -> RingfenceInfo:
+    row = con.execute(
+        "SELECT ringfence_id, name, delegated_limit FROM ringfence WHERE ringfence_id = ?",
+        [parse_id(ringfence_id, "ring-fence")],
+    ).fetchone()
+    if row is None:
+        raise NotFound("ring-fence", "ring-fence", ringfence_id)
+    return RingfenceInfo(ringfence_id=row[0], name=row[1], delegated_limit=row[2])
+
+
+def programme(con: duckdb.DuckDBPyConnection, programme_id: object) -> ProgrammeInfo:
+    row = con.execute(
+        "SELECT programme_id, ringfence_id, name FROM programme WHERE programme_id = ?",
+        [parse_id(programme_id, "programme")],
+    ).fetchone()
+    if row is None:
+        raise NotFound("programme", "programme", programme_id)
+    return ProgrammeInfo(programme_id=row[0], ringfence_id=row[1], name=row[2])
+
+
+def experiment(con: duckdb.DuckDBPyConnection, experiment_id: object) -> ExperimentInfo:
+    row = con.execute(
+        "SELECT e.experiment_id, e.programme_id, p.ringfence_id, e.title, e.instrument"
+        " FROM experiment AS e JOIN programme AS p USING (programme_id)"
+        " WHERE e.experiment_id = ?",
+        [parse_id(experiment_id, "experiment")],
+    ).fetchone()
+    if row is None:
+        raise NotFound("experiment", "experiment", experiment_id)
+    return ExperimentInfo(
+        experiment_id=row[0],
+        programme_id=row[1],
+        ringfence_id=row[2],
+        title=row[3],
+        instrument=Instrument(row[4]),
+    )
+
+
+def parse_id(value: object, field: str) -> int:
+    """Ids arrive from forms and the CLI as text; a missing one is an error, never a pass."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(field, "is required")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(field, f"must be a number, not {value!r}") from None
+    if number <= 0:
+        raise ValidationError(field, f"must be a positive number, not {value!r}")
+    return number
