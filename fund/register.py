@@ -26,6 +26,18 @@ class Instrument(StrEnum):
     PBR_CONTRACT = "pbr_contract"
     SOCIAL_VENTURE = "social_venture"
 
+    @property
+    def label(self) -> str:
+        return _INSTRUMENT_LABELS[self]
+
+
+_INSTRUMENT_LABELS = {
+    Instrument.SMALL_GRANT: "Small grant",
+    Instrument.EXPERIMENTAL_ZONE: "Experimental zone",
+    Instrument.PBR_CONTRACT: "Payment-by-results contract",
+    Instrument.SOCIAL_VENTURE: "Social venture investment",
+}
+
 
 class Phase(IntEnum):
     """The local social innovation lifecycle; any move may fail or reverse."""

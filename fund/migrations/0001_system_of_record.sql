@@ -159,30 +159,48 @@ CREATE MACRO ledger_entry_text(entry_id, kind, ringfence_id, programme_id, commi
              strftime(recorded_at, '%Y-%m-%dT%H:%M:%S.%f'), actor_id::VARCHAR, reason,
              reverses::VARCHAR, virement_id::VARCHAR]);
 
--- Balances: the one definition of allocated, committed, paid, recovered and written off.
+-- Which balance each entry feeds: the one definition of allocated, committed, paid, recovered,
+-- written off and ring-fence moves. Every balance and every report sums these columns.
+CREATE VIEW ledger_effect AS
+SELECT entry_id, kind, ringfence_id, programme_id, commitment_id, value_date,
+       CASE WHEN kind IN ('allocation', 'virement') THEN amount ELSE 0 END AS allocated,
+       CASE WHEN kind IN ('commitment', 'decommitment') THEN amount ELSE 0 END AS committed,
+       CASE WHEN kind = 'disbursement' THEN amount ELSE 0 END AS paid,
+       CASE WHEN kind = 'recovery' THEN amount ELSE 0 END AS recovered,
+       CASE WHEN kind = 'write_off' THEN amount ELSE 0 END AS written_off,
+       CASE WHEN kind = 'ringfence_virement' THEN amount ELSE 0 END AS ceiling_moved
+FROM ledger_entry;
+
 CREATE VIEW commitment_balance AS
-SELECT commitment_id,
-       coalesce(sum(amount) FILTER (WHERE kind IN ('commitment', 'decommitment')), 0) AS committed,
-       coalesce(sum(amount) FILTER (WHERE kind = 'disbursement'), 0) AS paid,
-       coalesce(sum(amount) FILTER (WHERE kind = 'recovery'), 0) AS recovered,
-       coalesce(sum(amount) FILTER (WHERE kind = 'write_off'), 0) AS written_off
-FROM ledger_entry
+SELECT commitment_id, sum(committed) AS committed, sum(paid) AS paid,
+       sum(recovered) AS recovered, sum(written_off) AS written_off
+FROM ledger_effect
 WHERE commitment_id IS NOT NULL
 GROUP BY commitment_id;
 
 CREATE VIEW programme_balance AS
-SELECT programme_id,
-       coalesce(sum(amount) FILTER (WHERE kind IN ('allocation', 'virement')), 0) AS allocated,
-       coalesce(sum(amount) FILTER (WHERE kind IN ('commitment', 'decommitment')), 0) AS committed
-FROM ledger_entry
+SELECT programme_id, sum(allocated) AS allocated, sum(committed) AS committed
+FROM ledger_effect
 WHERE programme_id IS NOT NULL
 GROUP BY programme_id;
 
 CREATE VIEW ringfence_balance AS
 SELECT r.ringfence_id,
-       r.declared_amount
-           + coalesce(sum(e.amount) FILTER (WHERE e.kind = 'ringfence_virement'), 0) AS ceiling,
-       coalesce(sum(e.amount) FILTER (WHERE e.kind IN ('allocation', 'virement')), 0) AS allocated
+       r.declared_amount + coalesce(sum(e.ceiling_moved), 0) AS ceiling,
+       coalesce(sum(e.allocated), 0) AS allocated
 FROM ringfence AS r
-LEFT JOIN ledger_entry AS e ON e.ringfence_id = r.ringfence_id
+LEFT JOIN ledger_effect AS e USING (ringfence_id)
 GROUP BY r.ringfence_id, r.declared_amount;
+
+-- Each experiment with the money of its commitments: the base of every portfolio slice.
+CREATE VIEW experiment_money AS
+SELECT x.experiment_id, x.programme_id, p.ringfence_id, x.instrument, x.phase, x.risk_rating,
+       x.official,
+       coalesce(sum(b.committed), 0) AS committed, coalesce(sum(b.paid), 0) AS paid,
+       coalesce(sum(b.recovered), 0) AS recovered, coalesce(sum(b.written_off), 0) AS written_off
+FROM experiment AS x
+JOIN programme AS p USING (programme_id)
+LEFT JOIN commitment AS c USING (experiment_id)
+LEFT JOIN commitment_balance AS b USING (commitment_id)
+GROUP BY x.experiment_id, x.programme_id, p.ringfence_id, x.instrument, x.phase, x.risk_rating,
+         x.official;

@@ -1,0 +1,247 @@
+"""The portfolio position: how much of the ring-fence is allocated, committed and paid,
+sliced every way a fund manager, auditor or board asks for it.
+
+Every figure shown anywhere (app, CLI, export) comes from these functions, and each view
+is one set-based DuckDB query over the balance views of the first migration, so the views
+add up to the same totals. Money columns stay exact: they arrive as Arrow decimals whose
+values are :class:`decimal.Decimal`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+import duckdb
+import pandas as pd
+
+from fund.auth import Permission, User, require
+from fund.db import frame
+from fund.register import Instrument, Phase, RiskRating
+
+
+class Dimension(StrEnum):
+    """The ways the position can be sliced."""
+
+    TOTAL = "total"
+    RINGFENCE = "ringfence"
+    PROGRAMME = "programme"
+    INSTRUMENT = "instrument"
+    PHASE = "phase"
+    RISK = "risk"
+    OFFICIAL = "official"
+    SECTOR = "sector"
+
+
+def label(value: str) -> str:
+    """'small_grant' → 'Small grant': how codes are shown to people."""
+    return value.replace("_", " ").capitalize()
+
+
+PHASE_LABELS = {p.value: f"{p.value} {p.name.replace('_', ' ').lower()}" for p in Phase}
+
+_MONEY = """
+       CAST(coalesce(sum(m.committed), 0) AS DECIMAL(18,2)) AS committed,
+       CAST(coalesce(sum(m.paid), 0) AS DECIMAL(18,2)) AS paid,
+       CAST(coalesce(sum(m.recovered), 0) AS DECIMAL(18,2)) AS recovered,
+       CAST(coalesce(sum(m.written_off), 0) AS DECIMAL(18,2)) AS written_off,
+       CAST(coalesce(sum(m.committed), 0) - coalesce(sum(m.paid), 0) AS DECIMAL(18,2))
+           AS outstanding"""
+
+# Ring-fence level: {key} groups ring-fences (one group for the total, one per ring-fence).
+_RINGFENCE_LEVEL = """
+WITH ceiling AS (
+    SELECT {key} AS key, sum(rb.ceiling) AS ring_fence, sum(rb.allocated) AS allocated,
+           list(r.ringfence_id) AS ringfence_ids
+    FROM ringfence_balance AS rb JOIN ringfence AS r USING (ringfence_id)
+    GROUP BY 1
+)
+SELECT c.key AS {name},
+       CAST(any_value(c.ring_fence) AS DECIMAL(18,2)) AS ring_fence,
+       CAST(any_value(c.allocated) AS DECIMAL(18,2)) AS allocated,{money},
+       CAST(any_value(c.allocated) - coalesce(sum(m.committed), 0) AS DECIMAL(18,2)) AS available,
+       CAST(any_value(c.ring_fence) - any_value(c.allocated) AS DECIMAL(18,2)) AS headroom,
+       count(m.experiment_id) AS experiments
+FROM ceiling AS c
+LEFT JOIN experiment_money AS m ON list_contains(c.ringfence_ids, m.ringfence_id)
+GROUP BY c.key
+ORDER BY c.key
+"""
+
+_PROGRAMMES = f"""
+SELECT r.name AS ringfence, p.name AS programme,
+       CAST(coalesce(any_value(pb.allocated), 0) AS DECIMAL(18,2)) AS allocated,{_MONEY},
+       CAST(coalesce(any_value(pb.allocated), 0) - coalesce(sum(m.committed), 0)
+            AS DECIMAL(18,2)) AS available,
+       count(m.experiment_id) AS experiments
+FROM programme AS p
+JOIN ringfence AS r USING (ringfence_id)
+LEFT JOIN programme_balance AS pb USING (programme_id)
+LEFT JOIN experiment_money AS m USING (programme_id)
+GROUP BY r.name, p.programme_id, p.name
+ORDER BY r.name, p.name
+"""  # noqa: S608 - only the fixed _MONEY fragment is formatted in
+
+# One row per possible code (so an empty instrument still shows), in the order given.
+_ATTRIBUTE = """
+WITH keys AS (
+    SELECT unnest(?::VARCHAR[]) AS key, unnest(?::VARCHAR[]) AS name,
+           unnest(range(len(?::VARCHAR[]))) AS sort
+)
+SELECT k.name AS {name}, count(m.experiment_id) AS experiments,{money}
+FROM keys AS k
+LEFT JOIN experiment_money AS m ON m.{column}::VARCHAR = k.key
+GROUP BY k.name, k.sort
+ORDER BY k.sort
+"""
+
+_OFFICIALS = f"""
+SELECT m.official, count(m.experiment_id) AS experiments,{_MONEY}
+FROM experiment_money AS m
+GROUP BY m.official
+ORDER BY m.official
+"""  # noqa: S608 - only the fixed _MONEY fragment is formatted in
+
+_SECTORS = """
+WITH involved AS (
+    SELECT DISTINCT pt.sector, ep.experiment_id
+    FROM experiment_partner AS ep JOIN partner AS pt USING (partner_id)
+),
+public_money AS (
+    SELECT i.sector, count(*) AS experiments, sum(m.committed) AS committed
+    FROM involved AS i JOIN experiment_money AS m USING (experiment_id)
+    GROUP BY i.sector
+),
+match AS (
+    SELECT pt.sector, sum(ep.match_cash) AS match_cash, sum(ep.match_in_kind) AS match_in_kind
+    FROM experiment_partner AS ep JOIN partner AS pt USING (partner_id)
+    GROUP BY pt.sector
+)
+SELECT pm.sector, pm.experiments,
+       CAST(pm.committed AS DECIMAL(18,2)) AS committed_to_their_experiments,
+       CAST(mt.match_cash AS DECIMAL(18,2)) AS match_cash,
+       CAST(mt.match_in_kind AS DECIMAL(18,2)) AS match_in_kind,
+       CAST(mt.match_cash + mt.match_in_kind AS DECIMAL(18,2)) AS match_funding
+FROM public_money AS pm JOIN match AS mt USING (sector)
+ORDER BY pm.sector
+"""
+
+
+def _codes(name: str, column: str, codes: list[tuple[object, str]]) -> tuple[str, list]:
+    sql = _ATTRIBUTE.format(name=name, column=column, money=_MONEY)
+    keys = [str(code) for code, _ in codes]
+    return sql, [keys, [shown for _, shown in codes], keys]
+
+
+_QUERIES: dict[Dimension, tuple[str, list]] = {
+    Dimension.TOTAL: (
+        _RINGFENCE_LEVEL.format(key="'All ring-fences'", name="scope", money=_MONEY),
+        [],
+    ),
+    Dimension.RINGFENCE: (
+        _RINGFENCE_LEVEL.format(key="r.name", name="ringfence", money=_MONEY),
+        [],
+    ),
+    Dimension.PROGRAMME: (_PROGRAMMES, []),
+    Dimension.INSTRUMENT: _codes(
+        "instrument", "instrument", [(i.value, i.label) for i in Instrument]
+    ),
+    Dimension.PHASE: _codes("phase", "phase", list(PHASE_LABELS.items())),
+    Dimension.RISK: _codes(
+        "risk_rating", "risk_rating", [(r.value, label(r.value)) for r in RiskRating]
+    ),
+    Dimension.OFFICIAL: (_OFFICIALS, []),
+    Dimension.SECTOR: (_SECTORS, []),
+}
+
+
+def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -> pd.DataFrame:
+    """The position sliced by ``by``: ring-fence, allocated, committed, paid, available, headroom.
+
+    Allocation belongs to programmes, so the instrument, phase, risk and official views show
+    commitment-level money only. The sector view is not additive: an experiment with partners
+    from two sectors counts in both, while its match funding counts once per partner.
+    """
+    require(con, actor, Permission.READ_SUMMARY)
+    sql, params = _QUERIES[Dimension(by)]
+    return frame(con, sql, params)
+
+
+_BURN = """
+WITH flows AS (
+    SELECT date_trunc('month', value_date)::DATE AS month, sum(committed) AS committed,
+           sum(paid) AS paid, sum(recovered) AS recovered
+    FROM ledger_effect
+    GROUP BY 1
+),
+months AS (
+    SELECT unnest(generate_series(min(month), max(month), INTERVAL 1 MONTH))::DATE AS month
+    FROM flows
+)
+SELECT mo.month,
+       CAST(coalesce(f.committed, 0) AS DECIMAL(18,2)) AS committed,
+       CAST(coalesce(f.paid, 0) AS DECIMAL(18,2)) AS paid,
+       CAST(coalesce(f.recovered, 0) AS DECIMAL(18,2)) AS recovered,
+       CAST(sum(coalesce(f.committed, 0)) OVER (ORDER BY mo.month) AS DECIMAL(18,2))
+           AS cumulative_committed,
+       CAST(sum(coalesce(f.paid, 0)) OVER (ORDER BY mo.month) AS DECIMAL(18,2)) AS cumulative_paid,
+       (SELECT CAST(sum(ceiling) AS DECIMAL(18,2)) FROM ringfence_balance) AS ring_fence
+FROM months AS mo
+LEFT JOIN flows AS f USING (month)
+ORDER BY mo.month
+"""
+
+
+def burn_by_month(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Money committed and paid in each month (by value date), cumulative, against the ring-fence."""
+    require(con, actor, Permission.READ_SUMMARY)
+    return frame(con, _BURN)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Headline:
+    """The figures at the top of the dashboard and of `fund position`."""
+
+    ring_fence: Decimal
+    allocated: Decimal
+    committed: Decimal
+    paid: Decimal
+    recovered: Decimal
+    written_off: Decimal
+    outstanding: Decimal
+    available: Decimal
+    headroom: Decimal
+    match_funding: Decimal
+    leverage: Decimal | None  # match funding per £1 of public money committed
+
+
+def headline(con: duckdb.DuckDBPyConnection, actor: User) -> Headline:
+    total = position(con, actor, Dimension.TOTAL)
+    row = total.iloc[0] if len(total) else None
+    money = {
+        name: (row[name] if row is not None else Decimal("0.00"))
+        for name in (
+            "ring_fence",
+            "allocated",
+            "committed",
+            "paid",
+            "recovered",
+            "written_off",
+            "outstanding",
+            "available",
+            "headroom",
+        )
+    }
+    match = con.execute(
+        "SELECT CAST(coalesce(sum(match_cash + match_in_kind), 0) AS DECIMAL(18,2))"
+        " FROM experiment_partner"
+    ).fetchall()[0][0]
+    return Headline(**money, match_funding=match, leverage=leverage(match, money["committed"]))
+
+
+def leverage(match_funding: Decimal, public_money: Decimal) -> Decimal | None:
+    """Partner match funding ÷ public money, to the penny per pound; None when nothing is committed."""
+    if public_money <= 0:
+        return None
+    return (match_funding / public_money).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

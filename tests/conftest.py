@@ -1,0 +1,176 @@
+"""Shared fixtures: a fresh migrated database on a temporary file, users for every role,
+and a small funded portfolio to act on."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pytest
+
+from fund import db, ledger, register, users
+from fund.auth import Role, User, authenticate
+
+PASSWORD = "correct horse battery"
+_keys = itertools.count(1)
+
+
+def key() -> str:
+    """A fresh idempotency key, as a form or CLI invocation would generate."""
+    return f"test-{next(_keys)}"
+
+
+@dataclass(frozen=True)
+class People:
+    admin: User
+    manager: User
+    second_manager: User
+    auditor: User
+    board: User
+
+    def by_role(self) -> dict[Role, User]:
+        return {
+            Role.ADMIN: self.admin,
+            Role.FUND_MANAGER: self.manager,
+            Role.AUDITOR: self.auditor,
+            Role.BOARD_MEMBER: self.board,
+        }
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A £1,000,000.00 ring-fence, two programmes and one experiment of each instrument."""
+
+    ringfence_id: int
+    other_ringfence_id: int
+    programme_id: int
+    other_programme_id: int
+    experiments: dict[str, int]
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "fund.duckdb"
+
+
+@pytest.fixture
+def con(db_path) -> duckdb.DuckDBPyConnection:
+    connection = db.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def people(con) -> People:
+    admin = users.bootstrap_admin(
+        con, username="admin", display_name="Ada Admin", password=PASSWORD
+    )
+    for name, shown, role in [
+        ("manager", "Mo Manager", "fund_manager"),
+        ("second", "Sam Second", "fund_manager"),
+        ("auditor", "Aud Itor", "auditor"),
+        ("board", "Bo Ard", "board_member"),
+    ]:
+        users.add_user(
+            con, admin, username=name, display_name=shown, role=role, password=PASSWORD, key=key()
+        )
+    return People(
+        admin=admin,
+        manager=authenticate(con, "manager", PASSWORD),
+        second_manager=authenticate(con, "second", PASSWORD),
+        auditor=authenticate(con, "auditor", PASSWORD),
+        board=authenticate(con, "board", PASSWORD),
+    )
+
+
+@pytest.fixture
+def portfolio(con, people) -> Portfolio:
+    fm = people.manager
+    ringfence_id = register.declare_ringfence(
+        con,
+        fm,
+        name="Innovation Fund",
+        owner_body="Northborough Council",
+        financial_years="2025-26 to 2026-27",
+        declared_amount="1000000.00",
+        purpose="Test new ways to help residents",
+        advertised_on=date(2025, 3, 1),
+        delegated_limit="10000.00",
+        key=key(),
+    ).entity_id
+    other_ringfence_id = register.declare_ringfence(
+        con,
+        fm,
+        name="Second Fund",
+        owner_body="Northborough Council",
+        financial_years="2025-26",
+        declared_amount="200000.00",
+        purpose="A second pot",
+        advertised_on=date(2025, 3, 1),
+        delegated_limit="10000.00",
+        key=key(),
+    ).entity_id
+    programme_id = register.add_programme(
+        con,
+        fm,
+        ringfence_id=ringfence_id,
+        name="Young people into work",
+        target="Halve youth unemployment in the borough",
+        key=key(),
+    ).entity_id
+    other_programme_id = register.add_programme(
+        con,
+        fm,
+        ringfence_id=ringfence_id,
+        name="Financial inclusion",
+        target="Every resident has a bank account",
+        key=key(),
+    ).entity_id
+    experiments = {
+        instrument.value: register.add_experiment(
+            con,
+            fm,
+            programme_id=programme_id,
+            title=f"Trial of {instrument.value}",
+            instrument=instrument.value,
+            phase=1,
+            risk_rating="medium",
+            official="Pat Official",
+            user_involvement="co-designed",
+            partners=[
+                register.PartnerShare(
+                    name="Northborough University",
+                    sector="university",
+                    role="evaluator",
+                    match_in_kind="1500.00",
+                ),
+                register.PartnerShare(
+                    name="Youth Trust",
+                    sector="civil_society",
+                    role="innovation_creator",
+                    match_cash="2500.00",
+                ),
+            ],
+            key=key(),
+        ).entity_id
+        for instrument in register.Instrument
+    }
+    return Portfolio(
+        ringfence_id, other_ringfence_id, programme_id, other_programme_id, experiments
+    )
+
+
+@pytest.fixture
+def funded(con, people, portfolio) -> Portfolio:
+    """The portfolio with £100,000.00 allocated to the first programme."""
+    ledger.allocate(
+        con,
+        people.manager,
+        programme_id=portfolio.programme_id,
+        amount="100000.00",
+        reason="first allocation",
+        key=key(),
+    )
+    return portfolio
