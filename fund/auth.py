@@ -9,13 +9,22 @@ not the control.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
+from math import ceil
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from fund.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from fund.db import transaction, utc_now
+from fund.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    SignInLocked,
+    ValidationError,
+)
 
 
 class Role(StrEnum):
@@ -66,6 +75,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+MAX_FAILURES = 5  # wrong passwords in a row before a user name is locked
+LOCK_MINUTES = 15
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +119,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -
     row = con.execute(
         "SELECT user_id, username, display_name, role, password_hash FROM app_user"
         " WHERE username = ? AND active",
-        [username.strip()],
+        [username.strip().lower()],
     ).fetchone()
     if row is None:
         _hasher.hash(password)  # same work either way: the timing does not reveal names
@@ -137,3 +148,41 @@ def parse_role(value: str) -> Role:
     except ValueError:
         choices = ", ".join(r.value for r in Role)
         raise ValidationError("role", f"must be one of {choices}, not {value!r}") from None
+
+
+_RECENT_FAILURES = """
+SELECT count(*), max(attempted_at)
+FROM sign_in_attempt
+WHERE username = ? AND NOT succeeded AND attempted_at > ?
+  AND attempted_at > coalesce(
+      (SELECT max(attempted_at) FROM sign_in_attempt WHERE username = ? AND succeeded),
+      '-infinity'::TIMESTAMP)
+"""
+
+
+def sign_in(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
+    """Authenticate a person at the sign-in form, locking a name after repeated failures.
+
+    After :data:`MAX_FAILURES` wrong passwords in a row within :data:`LOCK_MINUTES`, the name
+    is refused (even with the right password) until :data:`LOCK_MINUTES` after the last one.
+    Every attempt is recorded, so admins and auditors can see them.
+    """
+    name = username.strip().lower()
+    now = utc_now()
+    window = now - timedelta(minutes=LOCK_MINUTES)
+    failures, last = con.execute(_RECENT_FAILURES, [name, window, name]).fetchone()
+    if failures >= MAX_FAILURES:
+        wait = last + timedelta(minutes=LOCK_MINUTES) - now
+        raise SignInLocked(max(1, ceil(wait.total_seconds() / 60)))
+    try:
+        user = authenticate(con, name, password)
+    except AuthenticationFailed:
+        _record_attempt(con, name, now, succeeded=False)
+        raise
+    _record_attempt(con, name, now, succeeded=True)
+    return user
+
+
+def _record_attempt(con: duckdb.DuckDBPyConnection, name: str, at, *, succeeded: bool) -> None:
+    with transaction(con):
+        con.execute("INSERT INTO sign_in_attempt VALUES (?, ?, ?)", [name, at, succeeded])

@@ -108,6 +108,20 @@ class AuthenticationFailed(RingfenceError):
 
 
 @dataclass(eq=False)
+class SignInLocked(RingfenceError):
+    """Too many wrong passwords for one user name: it is locked for a while."""
+
+    minutes: int
+    field: str = "password"
+
+    def message(self) -> str:
+        return (
+            f"password: too many failed sign-ins for this user name; "
+            f"try again in {self.minutes} minute{'s' if self.minutes != 1 else ''}"
+        )
+
+
+@dataclass(eq=False)
 class DatabaseBusy(RingfenceError):
     """Another process holds the database file, or another write got there first."""
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from fund.auth import Permission, User, require
 from fund.db import frame
-from fund.register import Instrument, Phase, RiskRating
+from fund.register import Instrument, Phase, RiskRating, phase_label
 
 
 class Dimension(StrEnum):
@@ -39,7 +39,7 @@ def label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
-PHASE_LABELS = {p.value: f"{p.value} {p.name.replace('_', ' ').lower()}" for p in Phase}
+PHASE_LABELS = {p.value: phase_label(p) for p in Phase}
 
 _MONEY = """
        CAST(coalesce(sum(m.committed), 0) AS DECIMAL(18,2)) AS committed,
@@ -245,3 +245,41 @@ def leverage(match_funding: Decimal, public_money: Decimal) -> Decimal | None:
     if public_money <= 0:
         return None
     return (match_funding / public_money).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+_EXPERIMENTS = """
+SELECT m.experiment_id, x.title, p.name AS programme, m.instrument, m.phase, m.risk_rating,
+       m.official, x.user_involvement,
+       (SELECT s.route FROM scaling_record AS s WHERE s.experiment_id = m.experiment_id
+        ORDER BY s.recorded_at DESC LIMIT 1) AS scaling_route,
+       CAST(m.committed AS DECIMAL(18,2)) AS committed, CAST(m.paid AS DECIMAL(18,2)) AS paid,
+       CAST(m.committed - m.paid AS DECIMAL(18,2)) AS outstanding,
+       CAST(coalesce((SELECT sum(ep.match_cash + ep.match_in_kind) FROM experiment_partner AS ep
+                      WHERE ep.experiment_id = m.experiment_id), 0) AS DECIMAL(18,2))
+           AS match_funding
+FROM experiment_money AS m
+JOIN experiment AS x USING (experiment_id)
+JOIN programme AS p ON p.programme_id = m.programme_id
+WHERE (?::VARCHAR IS NULL OR p.name = ?::VARCHAR)
+  AND (?::VARCHAR IS NULL OR m.instrument = ?::VARCHAR)
+  AND (?::SMALLINT IS NULL OR m.phase = ?::SMALLINT)
+  AND (?::VARCHAR IS NULL OR m.risk_rating = ?::VARCHAR)
+  AND (?::VARCHAR IS NULL OR m.official = ?::VARCHAR)
+ORDER BY p.name, x.title
+"""
+
+
+def experiments(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    programme: str | None = None,
+    instrument: str | None = None,
+    phase: int | None = None,
+    risk_rating: str | None = None,
+    official: str | None = None,
+) -> pd.DataFrame:
+    """Each experiment with its money and match funding; every filter optional."""
+    require(con, actor, Permission.READ_SUMMARY)
+    filters = [programme, instrument, phase, risk_rating, official]
+    return frame(con, _EXPERIMENTS, [value for f in filters for value in (f, f)])

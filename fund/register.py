@@ -13,8 +13,10 @@ from enum import IntEnum, StrEnum
 from typing import TypeVar
 
 import duckdb
+import pandas as pd
 
-from fund.auth import Permission, User
+from fund.auth import Permission, User, require
+from fund.db import frame
 from fund.errors import NotFound, ValidationError
 from fund.money import to_money
 from fund.unit_of_work import Request, Step, Written, perform, required_text
@@ -47,6 +49,11 @@ class Phase(IntEnum):
     MOBILISATION = 2
     MAINSTREAM = 3
     EMBEDDING = 4
+
+
+def phase_label(phase: int) -> str:
+    """'2 mobilisation', '1 design & discovery': how a phase is shown."""
+    return f"{phase} {Phase(phase).name.lower().replace('_and_', ' & ').replace('_', ' ')}"
 
 
 class RiskRating(StrEnum):
@@ -177,11 +184,25 @@ def add_programme(
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
 
 
+def _experiment_values(
+    *, programme_id, title, instrument, risk_rating, official, user_involvement
+) -> dict[str, object]:
+    """The fields of an experiment a fund manager types, validated before any transaction."""
+    return {
+        "programme_id": parse_id(programme_id, "programme"),
+        "title": required_text(title, "title", max_length=200),
+        "instrument": choice(Instrument, instrument, "instrument").value,
+        "risk_rating": choice(RiskRating, risk_rating, "risk rating").value,
+        "official": required_text(official, "responsible official", max_length=200),
+        "user_involvement": choice(Involvement, user_involvement, "service-user involvement").value,
+    }
+
+
 def add_experiment(
     con: duckdb.DuckDBPyConnection,
     actor: User,
     *,
-    programme_id: int,
+    programme_id: object,
     title: str,
     instrument: str,
     phase: int,
@@ -193,23 +214,22 @@ def add_experiment(
     reason: str = "experiment added",
 ) -> Written:
     """An experiment inside a programme, with its partners and their match funding."""
-    values = {
-        "programme_id": programme_id,
-        "title": required_text(title, "title", max_length=200),
-        "instrument": choice(Instrument, instrument, "instrument").value,
-        "phase": _phase(phase),
-        "risk_rating": choice(RiskRating, risk_rating, "risk rating").value,
-        "official": required_text(official, "responsible official", max_length=200),
-        "user_involvement": choice(Involvement, user_involvement, "service-user involvement").value,
-    }
-    shares = [_share(p) for p in partners]
-    details = {**values, "partners": shares}
+    values = _experiment_values(
+        programme_id=programme_id,
+        title=title,
+        instrument=instrument,
+        risk_rating=risk_rating,
+        official=official,
+        user_involvement=user_involvement,
+    )
+    values["phase"] = parse_phase(phase)
+    shares = _shares(partners)
 
     def change(step: Step) -> tuple[str, int]:
-        programme(step.con, programme_id)
+        programme(step.con, values["programme_id"])
         new_id = step.con.execute(
-            "INSERT INTO experiment (programme_id, title, instrument, phase, risk_rating, official,"
-            " user_involvement, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO experiment (programme_id, title, instrument, risk_rating, official,"
+            " user_involvement, phase, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " RETURNING experiment_id",
             [*values.values(), step.at],
         ).fetchone()[0]
@@ -217,24 +237,105 @@ def add_experiment(
             _add_share(step.con, new_id, share)
         return "experiment", new_id
 
+    details = {**values, "partners": shares}
     request = Request(operation="add experiment", key=key, reason=reason, details=details)
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
 
 
+def update_experiment(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    experiment_id: object,
+    programme_id: object,
+    title: str,
+    instrument: str,
+    risk_rating: str,
+    official: str,
+    user_involvement: str,
+    partners: list[PartnerShare] = (),
+    reason: str,
+    key: str,
+) -> Written:
+    """Edit an experiment and replace its partners. Its programme and instrument are fixed
+    once money is committed to it, because the ledger books that money to them."""
+    values = _experiment_values(
+        programme_id=programme_id,
+        title=title,
+        instrument=instrument,
+        risk_rating=risk_rating,
+        official=official,
+        user_involvement=user_involvement,
+    )
+    shares = _shares(partners)
+
+    def change(step: Step) -> tuple[str, int]:
+        current = experiment(step.con, experiment_id)
+        programme(step.con, values["programme_id"])
+        moved = (current.programme_id, current.instrument.value) != (
+            values["programme_id"],
+            values["instrument"],
+        )
+        if moved and _has_commitments(step.con, current.experiment_id):
+            raise ValidationError(
+                "programme",
+                "money is committed to this experiment, so its programme and "
+                "instrument cannot change; decommit or reverse first",
+            )
+        step.con.execute(
+            "UPDATE experiment SET programme_id = ?, title = ?, instrument = ?, risk_rating = ?,"
+            " official = ?, user_involvement = ? WHERE experiment_id = ?",
+            [*values.values(), current.experiment_id],
+        )
+        step.con.execute(
+            "DELETE FROM experiment_partner WHERE experiment_id = ?", [current.experiment_id]
+        )
+        for share in shares:
+            _add_share(step.con, current.experiment_id, share)
+        return "experiment", current.experiment_id
+
+    details = {"experiment_id": str(experiment_id), **values, "partners": shares}
+    request = Request(operation="edit experiment", key=key, reason=reason, details=details)
+    return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+def _has_commitments(con: duckdb.DuckDBPyConnection, experiment_id: int) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM commitment WHERE experiment_id = ?", [experiment_id]
+    ).fetchone()[0]
+    return found > 0
+
+
+def _shares(partners: list[PartnerShare]) -> list[dict[str, object]]:
+    """Validate every partner line; one partner may hold a role only once per experiment."""
+    shares = [_share(p) for p in partners]
+    seen = set()
+    for share in shares:
+        if (share["name"], share["role"]) in seen:
+            raise ValidationError(
+                "partners",
+                f"{share['name']!r} is listed twice as {share['role'].replace('_', ' ')}",
+            )
+        seen.add((share["name"], share["role"]))
+    return shares
+
+
 def _share(partner: PartnerShare) -> dict[str, object]:
-    return {
+    share = {
         "name": required_text(partner.name, "partner name", max_length=200),
         "sector": choice(Sector, partner.sector, "partner sector").value,
         "role": choice(PartnerRole, partner.role, "partner role").value,
         "match_cash": to_money(partner.match_cash, "match funding (cash)", positive=False),
         "match_in_kind": to_money(partner.match_in_kind, "match funding (in kind)", positive=False),
     }
+    for field in ("match_cash", "match_in_kind"):
+        if share[field] < 0:
+            label = "match funding (cash)" if field == "match_cash" else "match funding (in kind)"
+            raise ValidationError(label, "must not be negative")
+    return share
 
 
 def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) -> None:
-    for field in ("match_cash", "match_in_kind"):
-        if share[field] < 0:
-            raise ValidationError(field.replace("_", " "), "must not be negative")
     found = con.execute(
         "SELECT partner_id, sector FROM partner WHERE name = ?", [share["name"]]
     ).fetchone()
@@ -255,7 +356,19 @@ def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) 
     )
 
 
-def _phase(value: object) -> int:
+def partners(con: duckdb.DuckDBPyConnection, actor: User, experiment_id: object) -> pd.DataFrame:
+    """The partners of one experiment, their sector, role and match funding."""
+    require(con, actor, Permission.READ_SUMMARY)
+    return frame(
+        con,
+        "SELECT pt.name, pt.sector, ep.role, ep.match_cash, ep.match_in_kind"
+        " FROM experiment_partner AS ep JOIN partner AS pt USING (partner_id)"
+        " WHERE ep.experiment_id = ? ORDER BY pt.name, ep.role",
+        [parse_id(experiment_id, "experiment")],
+    )
+
+
+def parse_phase(value: object) -> int:
     try:
         phase = int(value)
     except (TypeError, ValueError):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 
 from fund import audit
-from fund.auth import Permission, Role, User, hash_password, parse_role
-from fund.db import transaction, utc_now
+from fund.auth import Permission, Role, User, find_user, hash_password, parse_role, require
+from fund.db import frame, transaction, utc_now
 from fund.errors import ValidationError
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
@@ -98,6 +99,96 @@ def add_user(
             display_name=display_name,
             role=chosen,
             password_hash=password_hash,
+        )
+        return "user", user_id
+
+    return perform(con, actor, Permission.MANAGE_USERS, request, change)
+
+
+def people(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Every user with role and status, and their last successful sign-in; never a hash."""
+    require(con, actor, Permission.MANAGE_USERS)
+    return frame(
+        con,
+        "SELECT u.user_id, u.username, u.display_name, u.role, u.active, u.created_at,"
+        " (SELECT max(attempted_at) FROM sign_in_attempt AS a"
+        "  WHERE a.username = u.username AND a.succeeded) AS last_sign_in"
+        " FROM app_user AS u ORDER BY u.username",
+    )
+
+
+def _target(con: duckdb.DuckDBPyConnection, actor: User, username: str, field: str) -> int:
+    """The user an admin acts on; an admin cannot lock themselves out."""
+    target = find_user(con, username.strip().lower())
+    if target.user_id == actor.user_id:
+        raise ValidationError(field, "ask another admin to change your own account")
+    return target.user_id
+
+
+def set_role(
+    con: duckdb.DuckDBPyConnection, actor: User, *, username: str, role: str, reason: str, key: str
+) -> Written:
+    """Give a user a different role; it takes effect on their next action."""
+    chosen = parse_role(role)
+    request = Request(
+        operation="set role",
+        key=key,
+        reason=reason,
+        details={"username": username, "role": chosen.value},
+    )
+
+    def change(step: Step) -> tuple[str, int]:
+        user_id = _target(step.con, actor, username, "role")
+        step.con.execute("UPDATE app_user SET role = ? WHERE user_id = ?", [chosen.value, user_id])
+        return "user", user_id
+
+    return perform(con, actor, Permission.MANAGE_USERS, request, change)
+
+
+def set_active(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    username: str,
+    active: bool,
+    reason: str,
+    key: str,
+) -> Written:
+    """Deactivate (or reactivate) a user: an inactive user can neither sign in nor act."""
+    request = Request(
+        operation="activate user" if active else "deactivate user",
+        key=key,
+        reason=reason,
+        details={"username": username},
+    )
+
+    def change(step: Step) -> tuple[str, int]:
+        user_id = _target(step.con, actor, username, "user")
+        step.con.execute("UPDATE app_user SET active = ? WHERE user_id = ?", [active, user_id])
+        return "user", user_id
+
+    return perform(con, actor, Permission.MANAGE_USERS, request, change)
+
+
+def reset_password(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    username: str,
+    password: str,
+    reason: str,
+    key: str,
+) -> Written:
+    """Set a new password for a user; the audit log records that it happened, not the password."""
+    password_hash = hash_password(password)
+    request = Request(
+        operation="reset password", key=key, reason=reason, details={"username": username}
+    )
+
+    def change(step: Step) -> tuple[str, int]:
+        user_id = _target(step.con, actor, username, "password")
+        step.con.execute(
+            "UPDATE app_user SET password_hash = ? WHERE user_id = ?", [password_hash, user_id]
         )
         return "user", user_id
 
