@@ -1,76 +1,64 @@
-"""Ringfence: sign in, then the pages of your role."""
+"""Ringfence: sign in, then the pages your role may use.
+
+Every page is registered so that a URL always resolves; pages outside the user's role are
+hidden from the menu and, if reached anyway, show "not permitted" (the services refuse too).
+"""
 
 from __future__ import annotations
 
-import os
-
-import duckdb
 import streamlit as st
 
-from fund import db, portfolio
-from fund.auth import authenticate
-from fund.errors import RingfenceError, describe
-from fund.money import format_gbp
+from fund import demo
+from fund.auth import may, sign_in
+from ui import session
+from ui.navigation import PAGES
 
 st.set_page_config(page_title="Ringfence", page_icon="🛡️", layout="wide")
 
 
-@st.cache_resource
-def _database() -> duckdb.DuckDBPyConnection:
-    """One connection per process; each session takes its own cursor from it."""
-    return db.connect(os.environ.get("RINGFENCE_DB", str(db.DEFAULT_PATH)))
-
-
-def _cursor() -> duckdb.DuckDBPyConnection:
-    if "cursor" not in st.session_state:
-        st.session_state.cursor = _database().cursor()
-    return st.session_state.cursor
-
-
-def _sign_in() -> None:
+def sign_in_page() -> None:
     st.title("Ringfence")
+    st.caption("Portfolio manager for public-sector risk capital")
     with st.form("sign-in"):
         username = st.text_input("User name")
         password = st.text_input("Password", type="password")
-        if st.form_submit_button("Sign in"):
-            try:
-                st.session_state.user = authenticate(_cursor(), username, password)
-            except RingfenceError as error:
-                st.error(describe(error))
-            else:
-                st.rerun()
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        person = session.attempt(sign_in, session.cursor(), username, password)
+        if person is not None:
+            st.session_state.user = person
+            st.rerun()
+    if demo.is_demo(session.cursor()):
+        st.info("This is a demo database. Sign in as one of the demo users:")
+        st.table(demo.users_table())
 
 
-def _overview() -> None:
-    user = st.session_state.user
-    st.sidebar.write(f"Signed in as **{user.display_name}** ({user.role.label})")
-    if st.sidebar.button("Sign out"):
-        del st.session_state.user
+def navigation() -> st.navigation:
+    person = session.user()
+    pages = [
+        st.Page(
+            path,
+            title=title,
+            icon=icon,
+            visibility="visible" if may(person.role, permission) else "hidden",
+        )
+        for path, title, icon, permission in PAGES
+    ]
+    visible = [p for p in pages if p.visibility == "visible"]
+    return st.navigation([*visible, *(p for p in pages if p not in visible)])
+
+
+def sidebar() -> None:
+    person = session.user()
+    st.sidebar.text(f"Signed in as {person.display_name}\n{person.username} · {person.role.label}")
+    if st.sidebar.button("Sign out", icon=":material/logout:"):
+        session.sign_out()
         st.rerun()
-    st.title("Portfolio position")
-    try:
-        figures = portfolio.headline(_cursor(), user)
-    except RingfenceError as error:
-        st.error(describe(error))
-        st.stop()
-    columns = st.columns(4)
-    for column, (name, amount) in zip(
-        columns * 2,
-        [
-            ("Ring-fence", figures.ring_fence),
-            ("Allocated", figures.allocated),
-            ("Committed", figures.committed),
-            ("Paid", figures.paid),
-            ("Available", figures.available),
-            ("Headroom", figures.headroom),
-            ("Match funding", figures.match_funding),
-        ],
-        strict=False,
-    ):
-        column.metric(name, format_gbp(amount))
 
 
-if "user" in st.session_state:
-    _overview()
+if session.user() is None:
+    st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")]).run()
 else:
-    _sign_in()
+    page = navigation()
+    sidebar()
+    page.run()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
 from fund.auth import Permission, User, require
-from fund.db import transaction
+from fund.db import frame, transaction
 
 GENESIS = "0" * 64
 
@@ -179,11 +179,63 @@ def verify(con: duckdb.DuckDBPyConnection, actor: User) -> ChainCheck:
     return ChainCheck(rows=rows, entries=entries)
 
 
-def trail(con: duckdb.DuckDBPyConnection, actor: User, *, limit: int = 1000) -> pd.DataFrame:
-    """The newest audit rows, for people to read."""
+_TRAIL = """
+SELECT a.seq, a.recorded_at, a.actor, a.operation, a.entity, a.entity_id, a.reason, a.details
+FROM audit_log AS a
+WHERE (?::VARCHAR IS NULL OR a.actor = ?::VARCHAR)
+  AND (?::VARCHAR IS NULL OR a.operation = ?::VARCHAR)
+  AND (?::DATE IS NULL OR a.recorded_at >= ?::DATE)
+  AND (?::DATE IS NULL OR a.recorded_at < ?::DATE + INTERVAL 1 DAY)
+  AND (?::INTEGER IS NULL
+       OR (a.entity = 'experiment' AND a.entity_id = ?::INTEGER)
+       OR json_extract_string(a.details, '$.experiment_id') = ?::VARCHAR
+       OR a.seq IN (SELECT e.audit_seq FROM ledger_entry AS e
+                    JOIN commitment AS c USING (commitment_id)
+                    WHERE c.experiment_id = ?::INTEGER))
+ORDER BY a.seq DESC
+LIMIT ?
+"""
+
+
+def trail(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    who: str | None = None,
+    operation: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    experiment_id: int | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """Audit rows, newest first, filtered by actor, operation, date range and experiment."""
     require(con, actor, Permission.READ_LEDGER)
-    return con.execute(
-        "SELECT seq, recorded_at, actor, operation, entity, entity_id, reason, details"
-        " FROM audit_log ORDER BY seq DESC LIMIT ?",
-        [limit],
-    ).df()
+    experiment = None if experiment_id is None else int(experiment_id)
+    params = [
+        who,
+        who,
+        operation,
+        operation,
+        since,
+        since,
+        until,
+        until,
+        experiment,
+        experiment,
+        None if experiment is None else str(experiment),
+        experiment,
+        limit,
+    ]
+    return frame(con, _TRAIL, params)
+
+
+def trail_choices(con: duckdb.DuckDBPyConnection, actor: User) -> tuple[list[str], list[str]]:
+    """The actors and operations that appear in the trail, for filter lists."""
+    require(con, actor, Permission.READ_LEDGER)
+    actors = [
+        r[0] for r in con.execute("SELECT DISTINCT actor FROM audit_log ORDER BY 1").fetchall()
+    ]
+    operations = [
+        r[0] for r in con.execute("SELECT DISTINCT operation FROM audit_log ORDER BY 1").fetchall()
+    ]
+    return actors, operations

@@ -53,6 +53,7 @@ class Permission(StrEnum):
     VERIFY_AUDIT = "verify the audit chain"
     EXPORT = "export the ledger"
     MANAGE_USERS = "manage users"
+    REVIEW = "review the audit trail"
 
 
 _MONEY = {
@@ -68,7 +69,7 @@ _READ_ALL = {Permission.READ_SUMMARY, Permission.READ_LEDGER, Permission.EXPORT}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FUND_MANAGER: frozenset(_MONEY | _READ_ALL | {Permission.VERIFY_AUDIT}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Permission.VERIFY_AUDIT}),
+    Role.AUDITOR: frozenset(_READ_ALL | {Permission.VERIFY_AUDIT, Permission.REVIEW}),
     Role.BOARD_MEMBER: frozenset({Permission.READ_SUMMARY}),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VERIFY_AUDIT}),
 }

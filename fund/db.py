@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -104,6 +104,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise DatabaseBusy(
             f"another change was saved at the same moment; try again ({exc})"
         ) from None
+
+
+def today() -> date:
+    """Today's date in UTC: the default value date, and the latest one allowed."""
+    return utc_now().date()
 
 
 def utc_now() -> datetime:

@@ -283,3 +283,27 @@ def experiments(
     require(con, actor, Permission.READ_SUMMARY)
     filters = [programme, instrument, phase, risk_rating, official]
     return frame(con, _EXPERIMENTS, [value for f in filters for value in (f, f)])
+
+
+def changes(before: Headline, after: Headline) -> list[tuple[str, Decimal, Decimal]]:
+    """The headline figures a write moved, as (figure, before, after), for 'what changed'."""
+    names = [
+        "ring_fence",
+        "allocated",
+        "committed",
+        "paid",
+        "recovered",
+        "written_off",
+        "outstanding",
+        "available",
+        "headroom",
+    ]
+    return [
+        (
+            name.replace("_", " ").capitalize().replace("Ring fence", "Ring-fence"),
+            getattr(before, name),
+            getattr(after, name),
+        )
+        for name in names
+        if getattr(before, name) != getattr(after, name)
+    ]

@@ -470,3 +470,57 @@ def parse_id(value: object, field: str) -> int:
     if number <= 0:
         raise ValidationError(field, f"must be a positive number, not {value!r}")
     return number
+
+
+def programmes(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Every programme with its ring-fence, for choosing one."""
+    require(con, actor, Permission.READ_SUMMARY)
+    return frame(
+        con,
+        "SELECT p.programme_id, p.name AS programme, r.ringfence_id, r.name AS ringfence, p.target"
+        " FROM programme AS p JOIN ringfence AS r USING (ringfence_id) ORDER BY r.name, p.name",
+    )
+
+
+def ringfences(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Every ring-fence as declared."""
+    require(con, actor, Permission.READ_SUMMARY)
+    return frame(
+        con,
+        "SELECT ringfence_id, name, owner_body, financial_years, declared_amount, purpose,"
+        " advertised_on, delegated_limit FROM ringfence ORDER BY name",
+    )
+
+
+def experiment_details(
+    con: duckdb.DuckDBPyConnection, actor: User, experiment_id: object
+) -> dict[str, object]:
+    """One experiment's editable fields, as a form shows them."""
+    require(con, actor, Permission.READ_SUMMARY)
+    found = experiment(con, experiment_id)
+    row = con.execute(
+        "SELECT programme_id, title, instrument, phase, risk_rating, official, user_involvement"
+        " FROM experiment WHERE experiment_id = ?",
+        [found.experiment_id],
+    ).fetchall()[0]
+    names = [
+        "programme_id",
+        "title",
+        "instrument",
+        "phase",
+        "risk_rating",
+        "official",
+        "user_involvement",
+    ]
+    return dict(zip(names, row, strict=True))
+
+
+def experiment_choices(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Every experiment with a label to pick it by: '#12 · Title (Programme)'."""
+    require(con, actor, Permission.READ_SUMMARY)
+    return frame(
+        con,
+        "SELECT x.experiment_id, format('#{} · {} ({})', x.experiment_id, x.title, p.name) AS label"
+        " FROM experiment AS x JOIN programme AS p USING (programme_id)"
+        " ORDER BY p.name, x.title",
+    )

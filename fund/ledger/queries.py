@@ -43,3 +43,26 @@ def entries(
     require(con, actor, Permission.READ_LEDGER)
     params = [experiment_id, experiment_id, programme_id, programme_id, since, since, until, until]
     return frame(con, _ENTRIES, params)
+
+
+_COMMITMENTS = """
+SELECT c.commitment_id, x.experiment_id, x.title AS experiment, c.counterparty,
+       format('#{} · {} → {}', c.commitment_id, x.title, c.counterparty) AS label,
+       CAST(b.committed AS DECIMAL(18,2)) AS committed, CAST(b.paid AS DECIMAL(18,2)) AS paid,
+       CAST(b.committed - b.paid AS DECIMAL(18,2)) AS unpaid,
+       CAST(b.recovered AS DECIMAL(18,2)) AS recovered,
+       CAST(b.written_off AS DECIMAL(18,2)) AS written_off
+FROM commitment AS c
+JOIN experiment AS x USING (experiment_id)
+JOIN commitment_balance AS b USING (commitment_id)
+WHERE (?::INTEGER IS NULL OR x.experiment_id = ?::INTEGER)
+ORDER BY c.commitment_id
+"""
+
+
+def commitments(
+    con: duckdb.DuckDBPyConnection, actor: User, *, experiment_id: int | None = None
+) -> pd.DataFrame:
+    """Every commitment with what has been paid, recovered and written off against it."""
+    require(con, actor, Permission.READ_LEDGER)
+    return frame(con, _COMMITMENTS, [experiment_id, experiment_id])

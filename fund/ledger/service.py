@@ -12,7 +12,7 @@ from datetime import date
 
 import duckdb
 
-from fund import register
+from fund import db, register
 from fund.auth import Permission, User
 from fund.db import utc_now
 from fund.errors import NotFound, ValidationError
@@ -25,7 +25,7 @@ from fund.unit_of_work import Request, Step, Written, perform, required_text
 
 def value_date(value: object) -> date:
     """The date money moved: today unless given; never in the future."""
-    today = utc_now().date()
+    today = db.today()
     if value is None or (isinstance(value, str) and not value.strip()):
         return today
     if isinstance(value, date):

@@ -28,3 +28,10 @@ CREATE TABLE sign_in_attempt (
     attempted_at TIMESTAMP NOT NULL,
     succeeded    BOOLEAN NOT NULL
 );
+
+-- Facts about this database itself, e.g. that it holds the demo portfolio (whose sign-in
+-- page may then show the demo passwords).
+CREATE TABLE setting (
+    name  VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);

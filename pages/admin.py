@@ -1,0 +1,68 @@
+"""Admin: who may use the fund and in which role. Admins manage people, never money."""
+
+import streamlit as st
+
+from fund import users
+from fund.auth import Permission, Role
+from ui import format, session
+
+user = session.guard(Permission.MANAGE_USERS)
+con = session.cursor()
+
+st.title("Users")
+people = users.people(con, user)
+format.table(people.assign(role=people["role"].map(lambda r: Role(r).label)))
+others = [name for name in people["username"] if name != user.username]
+
+add, change, password = st.columns(3)
+with add.form("add-user"):
+    st.subheader("Add a user")
+    username = st.text_input("User name")
+    display_name = st.text_input("Full name")
+    role = st.selectbox("Role", list(Role), format_func=lambda r: r.label.capitalize())
+    new_password = st.text_input("First password", type="password", help="At least 10 characters")
+    submitted = st.form_submit_button("Add user", type="primary")
+if submitted:
+    with add:
+        session.write(
+            "add-user",
+            users.add_user,
+            username=username,
+            display_name=display_name,
+            role=role.value,
+            password=new_password,
+        )
+
+with change.form("change-user"):
+    st.subheader("Change role or access")
+    who = st.selectbox("User", others)
+    role = st.selectbox(
+        "New role", list(Role), format_func=lambda r: r.label.capitalize(), key="new-role"
+    )
+    reason = st.text_input("Reason")
+    set_role = st.form_submit_button("Change role")
+    deactivate = st.form_submit_button("Deactivate")
+    reactivate = st.form_submit_button("Reactivate")
+with change:
+    if set_role:
+        session.write("set-role", users.set_role, username=who, role=role.value, reason=reason)
+    if deactivate or reactivate:
+        session.write(
+            "set-active", users.set_active, username=who, active=bool(reactivate), reason=reason
+        )
+
+with password.form("reset-password"):
+    st.subheader("Reset a password")
+    who = st.selectbox("User", others, key="reset-who")
+    new_password = st.text_input("New password", type="password", help="At least 10 characters")
+    reason = st.text_input("Reason", key="reset-reason")
+    submitted = st.form_submit_button("Reset password")
+if submitted:
+    with password:
+        session.write(
+            "reset-password",
+            users.reset_password,
+            username=who,
+            password=new_password,
+            reason=reason,
+        )

@@ -1,0 +1,76 @@
+"""Charts of the position. Every chart has a title, axis labels and £ on its money axis.
+
+Plotting is the one place money becomes float, and only for drawing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.format import heading
+
+_MONEY_AXIS = {"title": {"text": "£"}, "tickprefix": "£", "tickformat": ",.0f"}
+_COLOURS = {
+    "allocated": "#1f4e79",
+    "committed": "#2e86c1",
+    "paid": "#f39c12",
+    "ring_fence": "#7f8c8d",
+}
+
+
+def _layout(figure: go.Figure, title: str, x_title: str) -> go.Figure:
+    figure.update_layout(
+        title={"text": title},
+        xaxis={"title": {"text": x_title}},
+        yaxis=_MONEY_AXIS,
+        barmode="group",
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 60, "b": 40, "l": 10, "r": 10},
+        height=380,
+    )
+    return figure
+
+
+def _bars(frame: pd.DataFrame, category: str, measures: list[str]) -> list[go.Bar]:
+    return [
+        go.Bar(
+            name=heading(m),
+            x=frame[category].astype(str),
+            y=frame[m].astype(float),
+            marker_color=_COLOURS.get(m),
+            hovertemplate="%{x}<br>" + heading(m) + ": £%{y:,.2f}<extra></extra>",
+        )
+        for m in measures
+    ]
+
+
+def money_bars(frame: pd.DataFrame, category: str, measures: list[str], title: str) -> go.Figure:
+    """Grouped bars of money per category, e.g. allocated/committed/paid per programme."""
+    figure = go.Figure(_bars(frame, category, measures))
+    figure.update_xaxes(type="category")
+    return _layout(figure, title, heading(category))
+
+
+def burn(frame: pd.DataFrame) -> go.Figure:
+    """Cumulative commitments and payments by month against the ring-fence."""
+    lines = [
+        ("cumulative_committed", "Committed (cumulative)", _COLOURS["committed"], None),
+        ("cumulative_paid", "Paid (cumulative)", _COLOURS["paid"], None),
+        ("ring_fence", "Ring-fence", _COLOURS["ring_fence"], "dash"),
+    ]
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=pd.to_datetime(frame["month"]),
+                y=frame[column].astype(float),
+                name=name,
+                mode="lines",
+                line={"color": colour, "dash": dash},
+                hovertemplate="%{x|%b %Y}<br>" + name + ": £%{y:,.2f}<extra></extra>",
+            )
+            for column, name, colour, dash in lines
+        ]
+    )
+    figure.update_xaxes(tickformat="%b %Y")
+    return _layout(figure, "Burn by month against the ring-fence", "Month (value date)")

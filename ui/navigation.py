@@ -1,0 +1,11 @@
+"""The app's pages and the permission each one needs; the menu shows a role only its own."""
+
+from fund.auth import Permission
+
+PAGES = [
+    ("pages/portfolio.py", "Portfolio", ":material/dashboard:", Permission.READ_SUMMARY),
+    ("pages/allocate.py", "Allocate", ":material/payments:", Permission.ALLOCATE),
+    ("pages/experiments.py", "Experiments", ":material/science:", Permission.MANAGE_PORTFOLIO),
+    ("pages/audit.py", "Audit", ":material/fact_check:", Permission.REVIEW),
+    ("pages/admin.py", "Admin", ":material/manage_accounts:", Permission.MANAGE_USERS),
+]
