@@ -8,6 +8,7 @@ inserted; a request is pending while it has no decision.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -138,7 +139,8 @@ def _virement_legs(
 
 _PENDING = """
 SELECT q.request_id, q.kind, q.amount, q.requested_by, q.from_ringfence_id, q.to_ringfence_id,
-       q.from_programme_id, q.to_programme_id, q.experiment_id, q.counterparty, q.value_date
+       q.from_programme_id, q.to_programme_id, q.experiment_id, q.counterparty, q.value_date,
+       q.reason
 FROM approval_request AS q
 ANTI JOIN approval_decision AS d USING (request_id)
 WHERE q.request_id = ?
@@ -176,13 +178,15 @@ def decide(
         )
         if not approve:
             return "approval request", number
+        # The entries carry the purpose the requester gave; the approver's reason is on the decision.
+        posting = replace(step, reason=row[11])
         if row[1] == "virement":
             legs = _virement_legs(row[4], row[5], row[6], row[7], row[2], number)
-            post(step, legs, Attempt(label="virement", amount=row[2]), step.at.date())
+            post(posting, legs, Attempt(label="virement", amount=row[2]), step.at.date())
             return "approval request", number
         target = register.experiment(step.con, row[8])
         return "commitment", open_commitment(
-            step, target, row[2], row[9], row[10], step.actor.user_id
+            posting, target, row[2], row[9], row[10], step.actor.user_id
         )
 
     return perform(con, actor, Permission.APPROVE, request, change)

@@ -1,0 +1,301 @@
+"""The demo portfolio: built through the real services on a temporary DuckDB file, it must be
+the same every time for one seed, realistic in its shape, and inside every invariant."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+import duckdb
+import pytest
+
+from fund import audit, db, demo, ledger
+from fund.auth import Role, authenticate, find_user
+from fund.errors import ValidationError
+from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
+
+TODAY = date(2026, 9, 30)  # a fixed day in the past, so that every run plans the same fund
+
+
+class Built(NamedTuple):
+    con: duckdb.DuckDBPyConnection
+    summary: demo.DemoSummary
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    """One demo database shared by the read-only tests of this module (a build takes seconds)."""
+    con = db.connect(tmp_path_factory.mktemp("demo") / "fund.duckdb")
+    summary = demo.build(con, today=TODAY)
+    yield Built(con, summary)
+    con.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def value(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    return rows(con, sql, params)[0][0]
+
+
+LEDGER = (
+    "SELECT kind, amount, value_date, programme_id, commitment_id, reverses, reason"
+    " FROM ledger_entry ORDER BY entry_id"
+)
+REGISTER = (
+    "SELECT x.title, x.instrument, x.phase, x.risk_rating, x.official, x.user_involvement,"
+    " p.name, ep.role, ep.match_cash, ep.match_in_kind"
+    " FROM experiment AS x JOIN experiment_partner AS ep USING (experiment_id)"
+    " JOIN partner AS p USING (partner_id) ORDER BY x.experiment_id, p.name, ep.role"
+)
+
+
+def test_demo_is_the_same_fund_every_time_for_one_seed(built, tmp_path):
+    again = db.connect(tmp_path / "again.duckdb")
+    try:
+        demo.build(again, today=TODAY)
+        assert rows(again, LEDGER) == rows(built.con, LEDGER)
+        assert rows(again, REGISTER) == rows(built.con, REGISTER)
+    finally:
+        again.close()
+
+
+def test_another_seed_plans_another_fund():
+    first, second = demo.plan(seed=1, today=TODAY), demo.plan(seed=2, today=TODAY)
+    assert [m.amount for m in first.moves] != [m.amount for m in second.moves]
+    assert demo.plan(seed=1, today=TODAY) == first
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_any_seed_plans_a_fund_inside_its_ring_fence(seed):
+    plan = demo.plan(seed=seed, today=TODAY)
+    allocated = Counter()
+    committed = Counter()
+    for move in plan.moves:
+        if move.op == "allocate" and move.undo is None:
+            allocated[move.target] += move.amount
+    for experiment in plan.experiments:
+        committed[experiment.programme] += experiment.amount or 0
+    assert sum(allocated.values()) < demo.DECLARED
+    for programme in range(len(demo.PROGRAMMES)):
+        assert committed[programme] < allocated[programme]
+
+
+def test_demo_plan_holds_money_as_decimal_never_float():
+    plan = demo.plan(today=TODAY)
+    assert all(isinstance(move.amount, Decimal) for move in plan.moves)
+    assert all(isinstance(v.amount, Decimal) for v in plan.virements)
+
+
+def test_demo_ring_fence_is_five_million_pounds_declared_by_a_council(built):
+    (fence,) = rows(
+        built.con,
+        "SELECT declared_amount, owner_body, financial_years, advertised_on, delegated_limit,"
+        " purpose FROM ringfence",
+    )
+    amount, owner, years, advertised, limit, purpose = fence
+    assert amount == Decimal("5000000.00")
+    assert owner.endswith("Metropolitan Borough Council")
+    assert years == "2024-25 to 2025-26"
+    assert abs((TODAY - advertised).days - 730) <= 31
+    assert limit == Decimal("10000.00")
+    assert "£5,000,000.00" in purpose
+
+
+def test_demo_programmes_follow_the_three_challenge_areas(built):
+    names = [name for (name,) in rows(built.con, "SELECT name FROM programme ORDER BY 1")]
+    assert names == ["Financial inclusion", "Mental health", "Young people's transition to work"]
+    assert all(target for (target,) in rows(built.con, "SELECT target FROM programme"))
+
+
+def test_demo_has_about_sixty_experiments_across_every_instrument_phase_risk_and_involvement(
+    built,
+):
+    experiments = rows(
+        built.con, "SELECT instrument, phase, risk_rating, user_involvement FROM experiment"
+    )
+    assert 55 <= len(experiments) <= 65
+    assert {e[0] for e in experiments} == {i.value for i in Instrument}
+    assert {e[1] for e in experiments} == {p.value for p in Phase}
+    assert {e[2] for e in experiments} == {r.value for r in RiskRating}
+    assert {e[3] for e in experiments} == {i.value for i in Involvement}
+    assert len(built.summary.experiment_ids) == len(experiments)
+
+
+def test_small_grants_are_the_most_numerous_instrument(built):
+    counts = dict(rows(built.con, "SELECT instrument, count(*) FROM experiment GROUP BY 1"))
+    assert counts["small_grant"] > sum(n for kind, n in counts.items() if kind != "small_grant")
+
+
+SIZES = {
+    "small_grant": (Decimal("500"), Decimal("10000")),
+    "experimental_zone": (Decimal("100000"), Decimal("400000")),
+    "pbr_contract": (Decimal("100000"), Decimal("600000")),
+    "social_venture": (Decimal("50000"), Decimal("250000")),
+}
+
+
+def test_every_award_is_sized_for_its_instrument_in_a_five_million_fund(built):
+    awards = rows(
+        built.con,
+        "SELECT x.instrument, e.amount FROM ledger_entry AS e"
+        " JOIN commitment AS c USING (commitment_id) JOIN experiment AS x USING (experiment_id)"
+        " WHERE e.kind = 'commitment' AND e.reverses IS NULL",
+    )
+    for instrument, amount in awards:
+        low, high = SIZES[instrument]
+        assert low <= amount <= high, (instrument, amount)
+
+
+def test_commitments_above_the_delegated_limit_were_approved_by_a_second_fund_manager(built):
+    unapproved = value(
+        built.con,
+        "SELECT count(*) FROM commitment AS c JOIN commitment_balance AS b USING (commitment_id)"
+        " WHERE b.committed > 10000 AND c.approved_by IS NULL",
+    )
+    assert unapproved == 0
+    decisions = rows(
+        built.con,
+        "SELECT q.requested_by, d.decided_by FROM approval_request AS q"
+        " JOIN approval_decision AS d USING (request_id)",
+    )
+    assert len(decisions) == built.summary.approvals > 0
+    assert all(requester != approver for requester, approver in decisions)
+
+
+def test_demo_partners_come_from_every_sector_in_every_role_with_match_funding(built):
+    shares = rows(
+        built.con,
+        "SELECT p.sector, ep.role, ep.match_cash, ep.match_in_kind FROM experiment_partner AS ep"
+        " JOIN partner AS p USING (partner_id)",
+    )
+    assert {s[0] for s in shares} == {s.value for s in Sector}
+    assert {s[1] for s in shares} == {
+        "innovation_creator",
+        "innovation_seeker",
+        "investor",
+        "policy_maker",
+        "broker",
+        "evaluator",
+    }
+    assert sum(s[2] for s in shares) > 0
+    assert sum(s[3] for s in shares) > 0
+
+
+def test_demo_leaves_part_of_the_ring_fence_unallocated(built):
+    ceiling, allocated = rows(built.con, "SELECT ceiling, allocated FROM ringfence_balance")[0]
+    assert Decimal("0") < allocated < ceiling
+
+
+def test_demo_stays_inside_every_invariant(built):
+    assert not rows(built.con, "SELECT * FROM programme_balance WHERE committed > allocated")
+    assert not rows(built.con, "SELECT * FROM commitment_balance WHERE paid > committed")
+    paid, committed = rows(built.con, "SELECT sum(paid), sum(committed) FROM ledger_effect")[0]
+    assert Decimal("0") < paid < committed
+
+
+def test_demo_has_two_years_of_ledger_history(built):
+    history = rows(
+        built.con,
+        "SELECT min(value_date), max(value_date), count(DISTINCT date_trunc('month', value_date))"
+        " FROM ledger_entry WHERE kind = 'disbursement' AND reverses IS NULL",
+    )
+    first, last, months = history[0]
+    assert first >= TODAY - timedelta(days=730)
+    assert last <= TODAY
+    assert (last - first).days > 600
+    assert months >= 18
+
+
+def test_demo_records_a_clawback_a_repayment_a_write_off_and_a_decommitment(built):
+    kinds = Counter(
+        kind for (kind,) in rows(built.con, "SELECT kind FROM ledger_entry WHERE reverses IS NULL")
+    )
+    assert kinds["recovery"] >= 2
+    assert kinds["write_off"] >= 1
+    assert kinds["decommitment"] >= 1
+    assert kinds["disbursement"] > kinds["commitment"]
+    reasons = [r for (r,) in rows(built.con, "SELECT reason FROM ledger_entry")]
+    assert any(r.startswith("Clawback") for r in reasons)
+    assert any(r.startswith("Loan repayment") for r in reasons)
+
+
+def test_demo_corrects_its_mistakes_with_reversing_entries(built):
+    reversals = rows(
+        built.con,
+        "SELECT r.kind, r.amount, o.amount, r.reason FROM ledger_entry AS r"
+        " JOIN ledger_entry AS o ON o.entry_id = r.reverses",
+    )
+    assert len(reversals) == built.summary.reversals >= 3
+    assert all(reversal == -original for _, reversal, original, _ in reversals)
+    assert {"disbursement", "allocation", "commitment"} <= {kind for kind, *_ in reversals}
+    assert "duplicate payment keyed twice" in {reason for *_, reason in reversals}
+
+
+def test_demo_leaves_one_virement_awaiting_approval(built):
+    auditor = find_user(built.con, "auditor")
+    waiting = ledger.pending(built.con, auditor)
+    assert list(waiting["kind"]) == ["virement"]
+    assert list(waiting["request_id"]) == [built.summary.pending_request_id]
+
+
+def test_demo_completed_one_virement_between_programmes(built):
+    legs = rows(
+        built.con,
+        "SELECT virement_id, sum(amount), count(*) FROM ledger_entry"
+        " WHERE kind = 'virement' GROUP BY 1",
+    )
+    assert [(total, count) for _, total, count in legs] == [(Decimal("0.00"), 2)]
+
+
+def test_demo_audit_chain_verifies(built):
+    check = audit.verify(built.con, find_user(built.con, "auditor"))
+    assert check.ok, check.problem
+    assert check.entries == built.summary.ledger_entries
+
+
+def test_every_demo_user_signs_in_with_the_listed_password(built):
+    for user in demo.DEMO_USERS:
+        signed_in = authenticate(built.con, user.username, user.password)
+        assert (signed_in.role, signed_in.display_name) == (user.role, user.display_name)
+
+
+def test_demo_users_cover_every_role_with_two_fund_managers():
+    roles = Counter(user.role for user in demo.DEMO_USERS)
+    assert roles == {Role.ADMIN: 1, Role.AUDITOR: 1, Role.BOARD_MEMBER: 1, Role.FUND_MANAGER: 2}
+    assert all(len(user.password) >= 10 for user in demo.DEMO_USERS)
+
+
+def test_sign_in_page_lists_every_demo_user_with_their_password():
+    table = demo.users_table()
+    assert list(table["user name"]) == [u.username for u in demo.DEMO_USERS]
+    assert list(table["password"]) == [u.password for u in demo.DEMO_USERS]
+    assert "fund manager" in set(table["role"])
+
+
+def test_sign_in_page_can_tell_a_demo_database_from_a_real_one(built, tmp_path):
+    fresh = db.connect(tmp_path / "real.duckdb")
+    try:
+        assert demo.is_demo(built.con)
+        assert not demo.is_demo(fresh)
+    finally:
+        fresh.close()
+
+
+def test_demo_is_refused_on_a_database_that_already_has_users(built):
+    entries = value(built.con, "SELECT count(*) FROM ledger_entry")
+    with pytest.raises(ValidationError, match="empty database"):
+        demo.build(built.con, today=TODAY)
+    assert value(built.con, "SELECT count(*) FROM ledger_entry") == entries
+
+
+def test_demo_refuses_a_day_in_the_future(tmp_path):
+    fresh = db.connect(tmp_path / "future.duckdb")
+    try:
+        with pytest.raises(ValidationError, match="future"):
+            demo.build(fresh, today=date.today() + timedelta(days=400))
+    finally:
+        fresh.close()
