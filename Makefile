@@ -32,6 +32,7 @@ fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 test: $(VENV)/.installed lint
+	sh tests/browser/ensure_chromium.sh
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(VENV)/.installed

@@ -6,6 +6,8 @@ hidden from the menu and, if reached anyway, show "not permitted" (the services 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from fund import demo
@@ -50,14 +52,25 @@ def navigation() -> st.navigation:
 
 def sidebar() -> None:
     person = session.user()
-    st.sidebar.text(f"Signed in as {person.display_name}\n{person.username} · {person.role.label}")
+    st.sidebar.text(f"Signed in as {person.display_name}\nRole: {person.role.label}")
     if st.sidebar.button("Sign out", icon=":material/logout:"):
         session.sign_out()
         st.rerun()
 
 
+def signed_out() -> st.navigation:
+    """Only the sign-in form; a bookmarked page URL shows it too, then that page after sign-in."""
+    bookmarks = [
+        st.Page(sign_in_page, title="Sign in", url_path=Path(path).stem, visibility="hidden")
+        for path, *_ in PAGES
+    ]
+    return st.navigation(
+        [st.Page(sign_in_page, title="Sign in", icon=":material/login:"), *bookmarks]
+    )
+
+
 if session.user() is None:
-    st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")]).run()
+    signed_out().run()
 else:
     page = navigation()
     sidebar()

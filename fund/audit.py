@@ -11,6 +11,7 @@ sequence, means rows were inserted or deleted; ``audit_head`` catches the last r
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,8 +58,9 @@ def prior_write(con: duckdb.DuckDBPyConnection, key: str) -> PriorWrite | None:
     return PriorWrite(operation=row[0], details=row[1], entity=row[2], entity_id=row[3])
 
 
-def next_seq(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT seq + 1 FROM audit_head").fetchone()[0]
+def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The newest link: (sequence number, hash) that the next audit row follows."""
+    return con.execute("SELECT seq, row_hash FROM audit_head").fetchall()[0]
 
 
 def entries_digest(entry_texts: list[str]) -> str:
@@ -72,27 +74,28 @@ def entries_digest(entry_texts: list[str]) -> str:
     return hashlib.sha256("\n".join(entry_texts).encode("utf-8")).hexdigest()
 
 
-_APPEND = """
-INSERT INTO audit_log
-SELECT r.seq, r.recorded_at, r.actor_id, r.actor, r.operation, r.entity, r.entity_id,
-       r.idempotency_key, r.reason, r.details, r.entries_digest, h.row_hash,
-       sha256(h.row_hash || audit_row_text(r.seq, r.recorded_at, r.actor_id, r.actor,
-              r.operation, r.entity, r.entity_id, r.idempotency_key, r.reason, r.details,
-              r.entries_digest))
-FROM (SELECT ?::BIGINT AS seq, ?::TIMESTAMP AS recorded_at, ?::INTEGER AS actor_id,
-             ?::VARCHAR AS actor, ?::VARCHAR AS operation, ?::VARCHAR AS entity,
-             ?::BIGINT AS entity_id, ?::VARCHAR AS idempotency_key, ?::VARCHAR AS reason,
-             ?::VARCHAR AS details, ?::VARCHAR AS entries_digest) AS r,
-     audit_head AS h
-WHERE h.seq = r.seq - 1
-RETURNING row_hash
-"""
+def canonical_text(values: list[object]) -> str:
+    """The text the chain hashes: the values as a JSON array of strings (None as null).
+
+    It is computed here when writing, and by the ``audit_row_text`` and ``ledger_entry_text``
+    SQL macros when verifying; a property test holds the two to the same bytes.
+    """
+    return json.dumps([_as_text(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return str(value)  # dates as YYYY-MM-DD, Decimals with their two places, ints, text
 
 
 def append(
     con: duckdb.DuckDBPyConnection,
     *,
     seq: int,
+    prev_hash: str,
     at: datetime,
     actor: User,
     operation: str,
@@ -104,12 +107,25 @@ def append(
     entry_texts: list[str],
 ) -> None:
     """Add the next link of the chain and move the head to it (inside the caller's transaction)."""
-    digest = entries_digest(entry_texts)
-    params = [seq, at, actor.user_id, actor.username, operation, entity, entity_id, key, reason]
-    row = con.execute(_APPEND, [*params, details, digest]).fetchone()
-    if row is None:  # the head moved under us: another write took this sequence number
-        raise RuntimeError(f"audit chain head is not at {seq - 1}")
-    con.execute("UPDATE audit_head SET seq = ?, row_hash = ?", [seq, row[0]])
+    fields = [
+        seq,
+        at,
+        actor.user_id,
+        actor.username,
+        operation,
+        entity,
+        entity_id,
+        key,
+        reason,
+        details,
+        entries_digest(entry_texts),
+    ]
+    row_hash = hashlib.sha256((prev_hash + canonical_text(fields)).encode("utf-8")).hexdigest()
+    con.execute(
+        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [*fields, prev_hash, row_hash],
+    )
+    con.execute("UPDATE audit_head SET seq = ?, row_hash = ?", [seq, row_hash])
 
 
 _VERIFY = """
@@ -134,6 +150,8 @@ posted AS (
 problems AS (
     SELECT c.seq,
            CASE
+               WHEN c.seq < 1 THEN
+                   format('audit row #{} is numbered before the first row of the chain (inserted)', c.seq)
                WHEN c.seq <> c.previous_seq + 1 THEN
                    format('audit rows #{}–#{} are missing (deleted)', c.previous_seq + 1, c.seq - 1)
                WHEN c.prev_hash <> c.expected_prev THEN
@@ -153,6 +171,21 @@ problems AS (
                   p.entry_ids, p.audit_seq)
     FROM posted AS p
     ANTI JOIN audit_log AS a ON a.seq = p.audit_seq
+    UNION ALL
+    -- A ring-fence's declared amount is the ceiling of every allocation: it must still be
+    -- what its audited declaration says.
+    SELECT coalesce(a.seq, 0),
+           format('ring-fence #{} ({}) is not what audit row #{} declared', r.ringfence_id,
+                  r.name, coalesce(a.seq::VARCHAR, '?'))
+    FROM ringfence AS r
+    LEFT JOIN audit_log AS a
+        ON a.operation = 'declare ring-fence' AND a.entity_id = r.ringfence_id
+    WHERE a.seq IS NULL
+       OR json_extract_string(a.details, '$.name') IS DISTINCT FROM r.name
+       OR json_extract_string(a.details, '$.declared_amount')
+              IS DISTINCT FROM r.declared_amount::VARCHAR
+       OR json_extract_string(a.details, '$.delegated_limit')
+              IS DISTINCT FROM r.delegated_limit::VARCHAR
 )
 SELECT seq, problem FROM problems WHERE problem IS NOT NULL ORDER BY seq LIMIT 1
 """
@@ -170,13 +203,26 @@ def verify(con: duckdb.DuckDBPyConnection, actor: User) -> ChainCheck:
         head_seq, head_hash = con.execute("SELECT seq, row_hash FROM audit_head").fetchone()
     if found is not None:
         return ChainCheck(rows=rows, entries=entries, seq=found[0], problem=found[1])
-    if (last_seq or 0, last_hash or GENESIS) != (head_seq, head_hash):
-        problem = (
-            f"the chain ends at row #{last_seq or 0} but its head records row #{head_seq}: "
-            "the last rows were deleted or replaced"
-        )
-        return ChainCheck(rows=rows, entries=entries, seq=(last_seq or 0) + 1, problem=problem)
+    tail = _tail_problem(last_seq or 0, last_hash or GENESIS, head_seq, head_hash)
+    if tail is not None:
+        return ChainCheck(rows=rows, entries=entries, seq=tail[0], problem=tail[1])
     return ChainCheck(rows=rows, entries=entries)
+
+
+def _tail_problem(
+    last_seq: int, last_hash: str, head_seq: int, head_hash: str
+) -> tuple[int, str] | None:
+    """Compare the chain's last row with the head that every write moves."""
+    if last_seq > head_seq:
+        return (
+            head_seq + 1,
+            f"audit row #{head_seq + 1} was added after the chain's head (inserted)",
+        )
+    if last_seq < head_seq:
+        return last_seq + 1, f"audit rows #{last_seq + 1}–#{head_seq} are missing (deleted)"
+    if last_hash != head_hash:
+        return last_seq, f"audit row #{last_seq} is not the row the chain's head records (replaced)"
+    return None
 
 
 _TRAIL = """

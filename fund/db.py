@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from fund.errors import DatabaseBusy
 
@@ -116,16 +115,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _exact(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
-    return pd.ArrowDtype(arrow_type) if pa.types.is_decimal(arrow_type) else None
-
-
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run a query into a DataFrame whose DECIMAL columns stay exact.
+    """Run a query into a DataFrame whose columns keep their SQL types exactly.
 
-    ``.df()`` would turn DECIMAL into float64; here they arrive as Arrow decimals, whose
-    values are :class:`decimal.Decimal`, so figures can be compared and exported exactly.
+    ``.df()`` would turn DECIMAL into float64 and a nullable integer into ``3.0``; with Arrow
+    dtypes money stays :class:`decimal.Decimal` and a missing id stays missing, so figures
+    can be compared and exported exactly.
     """
     con.complete()  # a single-row execute() left open would block the relation API
     table = con.sql(sql, params=params or None).to_arrow_table()
-    return table.to_pandas(types_mapper=_exact)
+    return table.to_pandas(types_mapper=pd.ArrowDtype)

@@ -44,7 +44,7 @@ class NotFound(RingfenceError):
     key: object
 
     def message(self) -> str:
-        return f"{self.field}: no {self.kind} {self.key!r}"
+        return f"{self.field}: no {self.kind} {self.key}"
 
 
 @dataclass(eq=False)

@@ -7,6 +7,7 @@ two decimals (DuckDB would silently round them), and nothing outside ``DECIMAL(1
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from fund.errors import ValidationError
@@ -14,6 +15,9 @@ from fund.errors import ValidationError
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # the largest value DECIMAL(18,2) holds
+# Pounds as people type them: an optional sign and £, digits with commas only between
+# thousands, an optional decimal part. No exponents, underscores or stray commas ('12,34').
+_POUNDS = re.compile(r"[-+]?£?[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[-+]?£?\.\d+")
 
 
 def to_money(value: object, field: str, *, positive: bool = True) -> Decimal:
@@ -27,7 +31,12 @@ def to_money(value: object, field: str, *, positive: bool = True) -> Decimal:
     if isinstance(value, (bool, float)):
         raise ValidationError(field, "must be given as a decimal string, not a float")
     if isinstance(value, str):
-        value = value.strip().replace(",", "").removeprefix("£")
+        typed = value.strip()
+        if not _POUNDS.fullmatch(typed):
+            raise ValidationError(
+                field, f"must be a number of pounds such as 1,234.56, not {value!r}"
+            )
+        value = typed.replace(",", "").replace("£", "")
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):

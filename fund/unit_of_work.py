@@ -90,11 +90,13 @@ def perform(
             if (prior.operation, prior.details) != (request.operation, details):
                 raise IdempotencyConflict(key)
             return Written(entity=prior.entity, entity_id=prior.entity_id, replayed=True)
-        step = Step(con=con, actor=user, seq=audit.next_seq(con), at=utc_now(), reason=reason)
+        last_seq, last_hash = audit.head(con)
+        step = Step(con=con, actor=user, seq=last_seq + 1, at=utc_now(), reason=reason)
         entity, entity_id = change(step)
         audit.append(
             con,
             seq=step.seq,
+            prev_hash=last_hash,
             at=step.at,
             actor=user,
             operation=request.operation,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 import pandas as pd
 
@@ -53,9 +51,11 @@ def bootstrap_admin(
             password_hash=password_hash,
         )
         admin = User(user_id=user_id, username=username, display_name=display_name, role=Role.ADMIN)
+        last_seq, last_hash = audit.head(con)
         audit.append(
             con,
-            seq=audit.next_seq(con),
+            seq=last_seq + 1,
+            prev_hash=last_hash,
             at=utc_now(),
             actor=admin,
             operation="bootstrap admin",
@@ -63,7 +63,9 @@ def bootstrap_admin(
             entity_id=user_id,
             key=f"bootstrap-admin-{username}",
             reason="first admin of a new database",
-            details=json.dumps({"username": username}),
+            details=Request(
+                operation="bootstrap admin", key="", reason="", details={"username": username}
+            ).canonical_details(),
             entry_texts=[],
         )
     return admin

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fund import db, ledger, register
+from fund import db, ledger, portfolio, register
 from fund.auth import Permission
 from fund.ledger import queries
 from ui import format, session
@@ -17,6 +17,9 @@ listing = register.experiment_choices(con, user)
 commitments = queries.commitments(con, user)
 pending = ledger.pending(con, user)
 
+# Filled at the end of the script, so that it shows the figures after any write below.
+standing = st.expander("Where the money stands", expanded=True)
+
 allocate, commit, pay, reverse, vire, approvals = st.tabs(
     [
         "Allocate",
@@ -24,7 +27,7 @@ allocate, commit, pay, reverse, vire, approvals = st.tabs(
         "Record a payment",
         "Reverse",
         "Request a virement",
-        f"Approvals ({len(pending)})",
+        "Approvals",
     ]
 )
 
@@ -167,3 +170,7 @@ with approvals:
                     approve=False,
                     reason=reason,
                 )
+
+with standing:
+    format.table(portfolio.position(con, user, portfolio.Dimension.RINGFENCE))
+    format.table(portfolio.position(con, user, portfolio.Dimension.PROGRAMME))

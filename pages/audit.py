@@ -76,7 +76,7 @@ with trail_tab:
         until=until or since,
         experiment_id=experiment,
     )
-    format.table(rows, height=420)
+    format.table(rows)
     st.caption(f"{len(rows):,} audit rows, newest first.")
     downloads(rows, "audit-trail")
 
@@ -89,7 +89,7 @@ with ledger_tab:
     )
     entries = queries.entries(con, user, experiment_id=chosen)
     format.table(queries.commitments(con, user, experiment_id=chosen).drop(columns=["label"]))
-    format.table(entries, height=420)
+    format.table(entries)
     st.caption(
         f"{len(entries):,} ledger entries for this experiment. Amounts are signed by their effect."
     )

@@ -21,7 +21,7 @@ programme_name = dict(zip(programmes["programme_id"], programmes["programme"], s
 chosen = st.selectbox(
     "Experiment",
     [None, *listing["experiment_id"]],
-    format_func=lambda v: "➕ New experiment" if v is None else names[v],
+    format_func=lambda v: "New experiment…" if v is None else names[v],
 )
 current = register.experiment_details(con, user, chosen) if chosen else {}
 partners = (
@@ -75,17 +75,17 @@ with st.form(f"experiment-{chosen}"):
         reason = st.text_input("Reason", value="" if chosen else "new experiment")
     st.write("Partners and their match funding (amounts in £, e.g. 2,500.00)")
     edited = st.data_editor(
-        partners.astype({"match_cash": "str", "match_in_kind": "str"}),
+        format.readable(partners.astype({"match_cash": "str", "match_in_kind": "str"})),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
         column_config={
             "name": st.column_config.TextColumn("Partner", required=True),
             "sector": st.column_config.SelectboxColumn(
-                "Sector", options=[s.value for s in Sector], required=True
+                "Sector", options=[format.words(s) for s in Sector], required=True
             ),
             "role": st.column_config.SelectboxColumn(
-                "Role", options=[r.value for r in PartnerRole], required=True
+                "Role", options=[format.words(r) for r in PartnerRole], required=True
             ),
             "match_cash": st.column_config.TextColumn("Match funding, cash (£)", default="0.00"),
             "match_in_kind": st.column_config.TextColumn(

@@ -87,5 +87,19 @@ listing = portfolio.experiments(
     risk_rating=risk,
     official=official,
 )
-format.table(listing)
+format.table(
+    listing[
+        [
+            "title",
+            "programme",
+            "instrument",
+            "phase",
+            "risk_rating",
+            "official",
+            "committed",
+            "paid",
+            "match_funding",
+        ]
+    ]
+)
 st.caption(f"{len(listing)} experiments. Money in £; committed and paid are net of reversals.")

@@ -23,20 +23,30 @@ def _layout(figure: go.Figure, title: str, x_title: str) -> go.Figure:
     figure.update_layout(
         title={"text": title},
         xaxis={"title": {"text": x_title}},
-        yaxis=_MONEY_AXIS,
+        yaxis={**_MONEY_AXIS, "rangemode": "tozero"},
         barmode="group",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 60, "b": 40, "l": 10, "r": 10},
-        height=380,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        margin={"t": 80, "b": 10, "l": 10, "r": 10},
+        height=420,
     )
     return figure
+
+
+def _wrapped(label: object, width: int = 12) -> str:
+    """Long category names broken over lines, so they need not be tilted or cut."""
+    words, lines = str(label).split(), [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + len(word) >= width:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {word}".strip()
+    return "<br>".join(lines)
 
 
 def _bars(frame: pd.DataFrame, category: str, measures: list[str]) -> list[go.Bar]:
     return [
         go.Bar(
             name=heading(m),
-            x=frame[category].astype(str),
+            x=frame[category].map(_wrapped),
             y=frame[m].astype(float),
             marker_color=_COLOURS.get(m),
             hovertemplate="%{x}<br>" + heading(m) + ": £%{y:,.2f}<extra></extra>",
@@ -48,8 +58,19 @@ def _bars(frame: pd.DataFrame, category: str, measures: list[str]) -> list[go.Ba
 def money_bars(frame: pd.DataFrame, category: str, measures: list[str], title: str) -> go.Figure:
     """Grouped bars of money per category, e.g. allocated/committed/paid per programme."""
     figure = go.Figure(_bars(frame, category, measures))
-    figure.update_xaxes(type="category")
-    return _layout(figure, title, heading(category))
+    figure.update_xaxes(type="category", tickangle=0)
+    figure = _layout(figure, title, heading(category))
+    if not frame[measures].astype(float).to_numpy().any():
+        _nothing_yet(figure)
+    return figure
+
+
+def _nothing_yet(figure: go.Figure) -> None:
+    """An all-zero chart says so, rather than drawing an axis of £-1 to £1."""
+    figure.update_yaxes(range=[0, 1], showticklabels=False)
+    figure.add_annotation(
+        text="No money here yet", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+    )
 
 
 def burn(frame: pd.DataFrame) -> go.Figure:
@@ -65,12 +86,12 @@ def burn(frame: pd.DataFrame) -> go.Figure:
                 x=pd.to_datetime(frame["month"]),
                 y=frame[column].astype(float),
                 name=name,
-                mode="lines",
+                mode="lines" if len(frame) > 2 else "lines+markers",
                 line={"color": colour, "dash": dash},
                 hovertemplate="%{x|%b %Y}<br>" + name + ": £%{y:,.2f}<extra></extra>",
             )
             for column, name, colour, dash in lines
         ]
     )
-    figure.update_xaxes(tickformat="%b %Y")
+    figure.update_xaxes(tickformat="%b %Y", dtick="M3" if len(frame) > 12 else "M1")
     return _layout(figure, "Burn by month against the ring-fence", "Month (value date)")

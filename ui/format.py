@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -14,7 +16,7 @@ MONEY_FORMAT = "£%,.2f"
 # Column names as people say them; anything not listed is shown capitalised.
 HEADINGS = {
     "ringfence": "Ring-fence",
-    "ring_fence": "Ring-fence",
+    "ring_fence": "Ring-fence size",
     "written_off": "Written off",
     "risk_rating": "Risk",
     "user_involvement": "Service-user involvement",
@@ -29,13 +31,13 @@ HEADINGS = {
     "request_id": "Request #",
     "audit_seq": "Audit row #",
     "value_date": "Value date",
-    "recorded_at": "Recorded at",
+    "recorded_at": "Recorded at (UTC)",
     "reversed_by": "Reversed by",
     "requested_by": "Requested by",
-    "requested_at": "Requested at",
+    "requested_at": "Requested at (UTC)",
     "from_phase": "From phase",
     "to_phase": "To phase",
-    "moved_at": "Moved at",
+    "moved_at": "Moved at (UTC)",
     "display_name": "Name",
     "username": "User name",
     "created_at": "Created",
@@ -49,8 +51,23 @@ HEADINGS = {
 }
 
 
-def _words(code: object) -> str:
+def words(code: object) -> str:
     return str(code).replace("_", " ").capitalize()
+
+
+def details(document: str) -> str:
+    """An audit row's recorded request, 'Amount: 25000.00 · Programme #: 2', not raw JSON."""
+    try:
+        values = json.loads(document)
+    except (TypeError, ValueError):
+        return str(document)
+    if not isinstance(values, dict):
+        return str(document)
+    return " · ".join(
+        f"{heading(name).replace(' id', ' #')}: {value}"
+        for name, value in values.items()
+        if value not in (None, "None", [], "")
+    )
 
 
 # Coded values as people say them.
@@ -59,14 +76,18 @@ VALUE_LABELS = {
     "phase": phase_label,
     "from_phase": phase_label,
     "to_phase": phase_label,
-    "risk_rating": _words,
-    "user_involvement": _words,
+    "risk_rating": words,
+    "user_involvement": words,
     "scaling_route": lambda code: ScalingRoute(code).label,
-    "sector": _words,
-    "role": _words,
-    "kind": _words,
-    "outcome": _words,
+    "sector": words,
+    "role": words,
+    "kind": words,
+    "outcome": words,
+    "details": details,
 }
+
+# Columns of free text that deserve room.
+WIDE = {"reason", "details", "title", "experiment", "purpose", "target", "label"}
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +114,7 @@ def table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = 
     config = {
         column: st.column_config.NumberColumn(heading(column), format=MONEY_FORMAT)
         if is_money(frame[column])
-        else st.column_config.Column(heading(column))
+        else st.column_config.Column(heading(column), width="large" if column in WIDE else None)
         for column in frame.columns
     }
     st.dataframe(

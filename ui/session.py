@@ -48,8 +48,9 @@ def guard(permission: Permission) -> User:
     """
     current = user()
     if current is None:
-        st.warning("Please sign in first.")
-        st.stop()
+        # Only reachable when a fresh server's first request is a page URL: Streamlit then
+        # runs the page on its own, before app.py has set up navigation. Start at app.py.
+        st.switch_page("app.py")
     if not may(current.role, permission):
         st.error(f"Not permitted: a {current.role.label} cannot {permission.value}.")
         st.stop()

@@ -158,6 +158,8 @@ def decide(
 ) -> Written:
     """Approve (posting the money) or reject a pending request. The requester cannot approve;
     they may reject (withdraw) their own request."""
+    if not isinstance(approve, bool):
+        raise ValidationError("decision", f"must be approve or reject, not {approve!r}")
     number = register.parse_id(request_id, "request")
     operation = "approve" if approve else "reject"
     request = Request(operation=operation, key=key, reason=reason, details={"request_id": number})

@@ -1,8 +1,7 @@
 """Reading the balances a write touches, and posting its entries once the rules allow it.
 
-Balances come from the ``*_balance`` views (the one definition of allocated, committed and
-paid), read inside the write's own transaction, so the rules judge the database as it is,
-not a cache.
+Balances are read inside the write's own transaction, so the rules judge the database as
+it is, not a cache.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from decimal import Decimal
 
 import duckdb
 
+from fund.audit import canonical_text
 from fund.ledger.rules import (
     ALLOCATED,
     COMMITTED,
@@ -27,24 +27,32 @@ from fund.ledger.rules import (
 from fund.register import ExperimentInfo
 from fund.unit_of_work import Step
 
+# Point reads of the ``ledger_effect`` view (the one definition of which kind feeds which
+# balance), so that DuckDB filters the ledger by id (with the commitment index) instead of
+# aggregating every balance first as the ``*_balance`` views do for reports.
 _COMMITMENT_STATE = """
-SELECT c.commitment_id, e.instrument = 'social_venture',
-       coalesce(b.committed, 0), coalesce(b.paid, 0), coalesce(b.recovered, 0),
-       coalesce(b.written_off, 0)
-FROM commitment AS c
-JOIN experiment AS e USING (experiment_id)
-LEFT JOIN commitment_balance AS b USING (commitment_id)
-WHERE c.commitment_id = ?
+SELECT ?::INTEGER,
+       (SELECT x.instrument = 'social_venture' FROM experiment AS x
+        WHERE x.experiment_id = (SELECT c.experiment_id FROM commitment AS c
+                                 WHERE c.commitment_id = ?)),
+       coalesce(sum(committed), 0), coalesce(sum(paid), 0), coalesce(sum(recovered), 0),
+       coalesce(sum(written_off), 0)
+FROM ledger_effect
+WHERE commitment_id = ?
 """
 _PROGRAMME_STATE = """
-SELECT p.programme_id, p.name, coalesce(b.allocated, 0), coalesce(b.committed, 0)
-FROM programme AS p LEFT JOIN programme_balance AS b USING (programme_id)
-WHERE p.programme_id = ?
+SELECT ?::INTEGER, (SELECT name FROM programme WHERE programme_id = ?),
+       coalesce(sum(allocated), 0), coalesce(sum(committed), 0)
+FROM ledger_effect
+WHERE programme_id = ?
 """
 _RINGFENCE_STATE = """
-SELECT r.ringfence_id, r.name, b.ceiling, b.allocated
-FROM ringfence AS r JOIN ringfence_balance AS b USING (ringfence_id)
-WHERE r.ringfence_id = ?
+SELECT ?::INTEGER, (SELECT name FROM ringfence WHERE ringfence_id = ?),
+       (SELECT declared_amount FROM ringfence WHERE ringfence_id = ?)
+           + coalesce(sum(ceiling_moved), 0),
+       coalesce(sum(allocated), 0)
+FROM ledger_effect
+WHERE ringfence_id = ?
 """
 
 
@@ -81,8 +89,9 @@ def balances(con: duckdb.DuckDBPyConnection, movements: list[Movement]) -> Balan
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, ids: list[int]) -> list[tuple]:
-    # One point query per scope: a write touches one or two, and each uses the filter pushdown.
-    return [row for i in ids for row in con.execute(sql, [i]).fetchall()]
+    # One point query per scope (a write touches one or two); each names its id in every slot.
+    slots = sql.count("?")
+    return [row for i in ids for row in con.execute(sql, [i] * slots).fetchall()]
 
 
 def check(con: duckdb.DuckDBPyConnection, movements: list[Movement], attempt: Attempt) -> None:
@@ -93,39 +102,40 @@ def check(con: duckdb.DuckDBPyConnection, movements: list[Movement], attempt: At
 
 
 _POST = """
-INSERT INTO ledger_entry (audit_seq, kind, ringfence_id, programme_id, commitment_id, amount,
-                          value_date, recorded_at, actor_id, reason, reverses, virement_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING entry_id, ledger_entry_text(entry_id, kind, ringfence_id, programme_id,
-          commitment_id, amount, value_date, recorded_at, actor_id, reason, reverses,
-          virement_id)
+INSERT INTO ledger_entry (entry_id, audit_seq, kind, ringfence_id, programme_id, commitment_id,
+                          amount, value_date, recorded_at, actor_id, reason, reverses,
+                          virement_id)
+VALUES (nextval('ledger_entry_id'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING entry_id
 """
 
 
 def post(step: Step, movements: list[Movement], attempt: Attempt, value_date: date) -> list[int]:
-    """Check the rules against the database, then append the entries; returns their ids."""
+    """Check the rules against the database, then append the entries; returns their ids.
+
+    Each entry's canonical text (what the audit row's digest covers) is built here, in the
+    same order as the ``ledger_entry_text`` macro that :func:`fund.audit.verify` uses.
+    """
     check(step.con, movements, attempt)
     ids = []
     for m in movements:
-        entry_id, text = step.con.execute(
-            _POST,
-            [
-                step.seq,
-                m.kind.value,
-                m.ringfence_id,
-                m.programme_id,
-                m.commitment_id,
-                m.amount,
-                value_date,
-                step.at,
-                step.actor.user_id,
-                step.reason,
-                m.reverses,
-                m.virement_id,
-            ],
-        ).fetchone()
+        fields = [
+            m.kind.value,
+            m.ringfence_id,
+            m.programme_id,
+            m.commitment_id,
+            m.amount,
+            value_date,
+            step.at,
+            step.actor.user_id,
+            step.reason,
+            m.reverses,
+            m.virement_id,
+        ]
+        params = [step.seq, *fields[:5], *fields[5:]]
+        (entry_id,) = step.con.execute(_POST, params).fetchall()[0]
         ids.append(entry_id)
-        step.entry_texts.append(text)
+        step.entry_texts.append(canonical_text([entry_id, *fields]))
     return ids
 
 

@@ -154,14 +154,16 @@ def _against_commitment(
     )
 
     def change(step: Step) -> tuple[str, int]:
-        row = step.con.execute(
-            "SELECT c.commitment_id, p.ringfence_id, p.programme_id FROM commitment AS c"
-            " JOIN experiment AS e USING (experiment_id) JOIN programme AS p USING (programme_id)"
-            " WHERE c.commitment_id = ?",
-            [register.parse_id(commitment_id, "commitment")],
-        ).fetchone()
-        if row is None:
+        number = register.parse_id(commitment_id, "commitment")
+        # Where the commitment's money is booked: its own entries say (an index lookup).
+        found = step.con.execute(
+            "SELECT commitment_id, ringfence_id, programme_id FROM ledger_entry"
+            " WHERE commitment_id = ? LIMIT 1",
+            [number],
+        ).fetchall()
+        if not found:
             raise NotFound("commitment", "commitment", commitment_id)
+        row = found[0]
         movement = Movement(
             kind=kind,
             ringfence_id=row[1],

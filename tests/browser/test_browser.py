@@ -1,0 +1,401 @@
+"""The real app in a real browser: Streamlit served on a free port, driven by Playwright in
+Debian's headless Chromium (``/usr/bin/chromium``; ``ensure_chromium.sh`` beside this file
+installs it when it is missing).
+
+A fund manager allocates money and sees the portfolio's available figure move by exactly
+that amount; an auditor then finds the allocation in the audit trail. Each step leaves a
+screenshot in the test's temporary folder and a copy in ``.screenshots/`` at the top of the
+repository (git-ignored), so a person can look at what the browser saw.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from fund import db, ledger, register, users
+from fund.auth import authenticate
+from fund.money import format_gbp
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = ROOT / ".screenshots"
+PASSWORD = "correct horse battery"
+STARTUP_SECONDS = 60
+TIMEOUT_MS = 20_000  # a Streamlit rerun takes a moment, more so on a busy CI machine
+
+MANAGER = "manager"
+AUDITOR = "auditor"
+PROGRAMME = "Financial inclusion"
+AMOUNT = "25,000.00"
+REASON = "Browser test: top-up for the financial inclusion pilots"
+AVAILABLE_BEFORE = "£100,000.00"
+AVAILABLE_AFTER = "£125,000.00"
+
+pytestmark = pytest.mark.browser
+
+
+# --------------------------------------------------------------------------------------
+# The database, the server, the browser
+# --------------------------------------------------------------------------------------
+
+
+def build_database(path: Path) -> None:
+    """A small fund: a £1,000,000.00 ring-fence, two programmes, £100,000.00 allocated to
+    the first, and a fund manager and an auditor who can sign in with PASSWORD."""
+    keys = iter(range(1, 1000))
+
+    def key() -> str:
+        return f"browser-{next(keys)}"
+
+    con = db.connect(path)
+    try:
+        admin = users.bootstrap_admin(
+            con, username="admin", display_name="Ada Admin", password=PASSWORD
+        )
+        for username, shown, role in [
+            (MANAGER, "Mo Manager", "fund_manager"),
+            (AUDITOR, "Aud Itor", "auditor"),
+        ]:
+            users.add_user(
+                con,
+                admin,
+                username=username,
+                display_name=shown,
+                role=role,
+                password=PASSWORD,
+                key=key(),
+            )
+        manager = authenticate(con, MANAGER, PASSWORD)
+        ringfence_id = register.declare_ringfence(
+            con,
+            manager,
+            name="Innovation Fund",
+            owner_body="Northborough Council",
+            financial_years="2025-26 to 2026-27",
+            declared_amount="1000000.00",
+            purpose="Test new ways to help residents",
+            advertised_on=date(2025, 3, 1),
+            delegated_limit="10000.00",
+            key=key(),
+        ).entity_id
+        first, _second = (
+            register.add_programme(
+                con,
+                manager,
+                ringfence_id=ringfence_id,
+                name=name,
+                target=target,
+                key=key(),
+            ).entity_id
+            for name, target in [
+                ("Young people into work", "Halve youth unemployment in the borough"),
+                (PROGRAMME, "Every resident has a bank account"),
+            ]
+        )
+        ledger.allocate(
+            con,
+            manager,
+            programme_id=first,
+            amount="100000.00",
+            reason="first allocation",
+            key=key(),
+        )
+    finally:
+        # DuckDB lets one process at a time open the file: the server must have it alone.
+        con.close()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"streamlit did not answer 'ok' within {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port against a fresh database; its URL. Always stopped afterwards."""
+    folder = tmp_path_factory.mktemp("server")
+    database = folder / "fund.duckdb"
+    build_database(database)
+    port = free_port()
+    log = folder / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "RINGFENCE_DB": str(database)},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run tests/browser/ensure_chromium.sh (as root) to install "
+            "Debian's chromium"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server, viewport={"width": 1440, "height": 1000}, accept_downloads=True
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def settled(page: Page) -> None:
+    """Wait until the script run has finished and every element has drawn itself.
+
+    Call it after waiting for something the run shows: just after a click the app can still
+    say "not running" from the run before. Charts and grids load their code lazily and show
+    a skeleton meanwhile (the first Plotly chart takes seconds).
+    """
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".every(chart => chart.querySelector('.main-svg'))"
+    )
+
+
+@dataclass
+class Camera:
+    """Numbered screenshots of each step, into the test's folder and a copy in .screenshots/.
+
+    Streamlit scrolls inside its main section, not the document, so a full-page screenshot
+    alone shows one screenful: the viewport is stretched to the section's height first.
+    """
+
+    page: Page
+    folder: Path
+    taken: int = 0
+
+    def __call__(self, name: str) -> Path:
+        settled(self.page)
+        self.taken += 1
+        shot = self.folder / f"browser-{self.taken:02d}-{name}.png"
+        viewport = self.page.viewport_size
+        height = self.page.evaluate(
+            "() => document.querySelector('[data-testid=stMain]')?.scrollHeight ?? 0"
+        )
+        if height > viewport["height"]:
+            self.page.set_viewport_size({"width": viewport["width"], "height": height})
+        try:
+            self.page.screenshot(path=shot, full_page=True)
+        finally:
+            self.page.set_viewport_size(viewport)
+        SHOTS.mkdir(exist_ok=True)
+        shutil.copy2(shot, SHOTS / shot.name)
+        return shot
+
+
+@pytest.fixture
+def camera(page: Page, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Camera]:
+    """The test's camera; when the test fails it also photographs where it stopped."""
+    (SHOTS / "browser-failure.png").unlink(missing_ok=True)
+    failed_before = request.session.testsfailed
+    shoot = Camera(page, tmp_path)
+    yield shoot
+    if request.session.testsfailed > failed_before:
+        shot = tmp_path / "browser-failure.png"
+        page.screenshot(path=shot, full_page=True)
+        SHOTS.mkdir(exist_ok=True)
+        shutil.copy2(shot, SHOTS / shot.name)
+
+
+# --------------------------------------------------------------------------------------
+# What a person does
+# --------------------------------------------------------------------------------------
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.get_by_label("User name", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("User name", exact=True)).to_be_visible()
+
+
+def open_page(page: Page, title: str) -> None:
+    """Follow the sidebar link (a URL would start a new, signed-out session)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+
+
+def metric(page: Page, label: str) -> Locator:
+    """The value of the st.metric labelled ``label``."""
+    return (
+        page.get_by_test_id("stMetric")
+        .filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+        .get_by_test_id("stMetricValue")
+    )
+
+
+def pounds(text: str) -> Decimal:
+    """'£1,234.56' (or '1,234.56') as Decimal('1234.56')."""
+    return Decimal(text.strip().replace("£", "").replace(",", ""))
+
+
+def grid_row(frame: Locator, containing: str) -> dict[str, str]:
+    """The one row of an st.dataframe that contains ``containing``, as {heading: text}.
+
+    The grid draws on a canvas; beneath it is an accessible table of the cells in view,
+    hidden from sight (so read by text content, not by role).
+    """
+    table = frame.get_by_test_id("data-grid-canvas").locator("table")
+    row = table.locator("tbody tr").filter(has_text=containing)
+    expect(row).to_have_count(1)
+    headings = table.locator("thead th").all_text_contents()
+    return dict(zip(headings, row.locator("td").all_text_contents(), strict=True))
+
+
+# --------------------------------------------------------------------------------------
+# The test
+# --------------------------------------------------------------------------------------
+
+
+def test_allocation_moves_available_and_reaches_the_audit_trail(page: Page, camera: Camera) -> None:
+    # The fund manager signs in and reads where the money stands.
+    page.goto("/")
+    expect(page.get_by_label("User name", exact=True)).to_be_visible()
+    camera("sign-in")
+    sign_in(page, MANAGER)
+    open_page(page, "Portfolio")
+    expect(metric(page, "Available")).to_have_text(AVAILABLE_BEFORE)
+    before = pounds(metric(page, "Available").inner_text())
+    after = format_gbp(before + pounds(AMOUNT))
+    assert after == AVAILABLE_AFTER
+    camera("manager-portfolio-before")
+
+    # ... allocates money to a programme ...
+    open_page(page, "Allocate")
+    tab = page.get_by_role("tabpanel", name="Allocate")
+    form = tab.get_by_test_id("stForm")
+    programme = form.get_by_role("combobox", name="Programme")
+    programme.click()
+    page.get_by_role("option", name=PROGRAMME, exact=True).click()
+    expect(programme).to_have_value(PROGRAMME)
+    form.get_by_label("Amount (£)", exact=True).fill(AMOUNT)
+    form.get_by_label("Reason", exact=True).fill(REASON)
+    camera("manager-allocate-filled")
+    form.get_by_role("button", name="Allocate", exact=True).click()
+    expect(tab.get_by_test_id("stAlertContentSuccess")).to_contain_text("Done")
+    moved = tab.get_by_test_id("stTable").get_by_role("row").filter(has_text="Available")
+    expect(moved).to_contain_text(format_gbp(before))
+    expect(moved).to_contain_text(after)
+    camera("manager-allocate-done")
+
+    # ... and sees the available figure move by exactly that amount.
+    open_page(page, "Portfolio")
+    expect(metric(page, "Available")).to_have_text(after)
+    camera("manager-portfolio-after")
+    sign_out(page)
+
+    # The auditor signs in (no Allocate page for them) and finds the allocation in the
+    # audit trail, filtered to allocations, on screen and in the CSV export of the screen.
+    sign_in(page, AUDITOR)
+    menu = page.get_by_test_id("stSidebarNav")
+    expect(menu.get_by_role("link", name="Allocate")).to_have_count(0)
+    open_page(page, "Audit")
+    trail = page.get_by_role("tabpanel", name="Audit trail")
+    operation = trail.get_by_role("combobox", name="Operation")
+    operation.click()
+    page.get_by_role("option", name="allocate", exact=True).click()
+    expect(operation).to_have_value("allocate")
+    expect(trail.get_by_text("2 audit rows")).to_be_visible()
+    camera("auditor-audit-trail")
+    shown = grid_row(trail.get_by_test_id("stDataFrame"), REASON)
+    assert (shown["Operation"], shown["Actor"], shown["Reason"]) == ("allocate", MANAGER, REASON)
+
+    with page.expect_download() as download:
+        trail.get_by_role("button", name="Download CSV").click()
+    exported = Path(download.value.path()).read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["operation"] for row in rows] == ["allocate", "allocate"], exported
+    newest = rows[0]
+    assert (newest["actor"], newest["reason"]) == (MANAGER, REASON), exported
+    assert json.loads(newest["details"])["amount"] == AMOUNT.replace(",", ""), exported
