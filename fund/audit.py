@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -80,7 +81,13 @@ def canonical_text(values: list[object]) -> str:
     It is computed here when writing, and by the ``audit_row_text`` and ``ledger_entry_text``
     SQL macros when verifying; a property test holds the two to the same bytes.
     """
-    return json.dumps([_as_text(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps([_as_text(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    return _UNICODE_ESCAPE.sub(lambda m: m.group(1) + "\\u" + m.group(2).upper(), text)
+
+
+# DuckDB writes control characters as \u001F where Python writes \u001f; an escape is a
+# backslash preceded by an even number of backslashes (an odd number is a literal one).
+_UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([0-9a-f]{4})")
 
 
 def _as_text(value: object) -> str | None:
