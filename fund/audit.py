@@ -20,7 +20,8 @@ import duckdb
 import pandas as pd
 
 from fund.auth import Permission, User, require
-from fund.db import frame, transaction
+from fund.db import RACE_LOST, frame, transaction
+from fund.errors import DatabaseBusy
 
 GENESIS = "0" * 64
 
@@ -128,10 +129,15 @@ def append(
         entries_digest(entry_texts),
     ]
     row_hash = hashlib.sha256((prev_hash + canonical_text(fields)).encode("utf-8")).hexdigest()
-    con.execute(
-        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [*fields, prev_hash, row_hash],
-    )
+    try:
+        con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*fields, prev_hash, row_hash],
+        )
+    except duckdb.ConstraintException:
+        # The sequence number came from the head inside this transaction, so a duplicate
+        # can only mean another session's write took it first.
+        raise DatabaseBusy(RACE_LOST) from None
     con.execute("UPDATE audit_head SET seq = ?, row_hash = ?", [seq, row_hash])
 
 

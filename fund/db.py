@@ -20,6 +20,7 @@ import pandas as pd
 from fund.errors import DatabaseBusy
 
 DEFAULT_PATH = Path("data/fund.duckdb")
+RACE_LOST = "another change was saved at the same moment; nothing of yours was written, try again"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
@@ -94,15 +95,16 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
+    except duckdb.TransactionException:
+        con.execute("ROLLBACK")
+        raise DatabaseBusy(RACE_LOST) from None
     except BaseException:
         con.execute("ROLLBACK")
         raise
     try:
         con.execute("COMMIT")
-    except duckdb.TransactionException as exc:
-        raise DatabaseBusy(
-            f"another change was saved at the same moment; try again ({exc})"
-        ) from None
+    except duckdb.TransactionException:
+        raise DatabaseBusy(RACE_LOST) from None
 
 
 def today() -> date:

@@ -6,12 +6,14 @@ it is, not a cache.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 
 from fund.audit import canonical_text
+from fund.errors import NotFound
 from fund.ledger.rules import (
     ALLOCATED,
     COMMITTED,
@@ -24,6 +26,7 @@ from fund.ledger.rules import (
     RingfenceState,
     breaches,
 )
+from fund.money import ZERO
 from fund.register import ExperimentInfo
 from fund.unit_of_work import Step
 
@@ -31,14 +34,15 @@ from fund.unit_of_work import Step
 # balance), so that DuckDB filters the ledger by id (with the commitment index) instead of
 # aggregating every balance first as the ``*_balance`` views do for reports.
 _COMMITMENT_STATE = """
-SELECT ?::INTEGER,
-       (SELECT x.instrument = 'social_venture' FROM experiment AS x
-        WHERE x.experiment_id = (SELECT c.experiment_id FROM commitment AS c
-                                 WHERE c.commitment_id = ?)),
+SELECT count(*), any_value(ringfence_id), any_value(programme_id),
        coalesce(sum(committed), 0), coalesce(sum(paid), 0), coalesce(sum(recovered), 0),
        coalesce(sum(written_off), 0)
 FROM ledger_effect
 WHERE commitment_id = ?
+"""
+_RECOVERABLE_GAINS = """
+SELECT x.instrument = 'social_venture' FROM experiment AS x
+WHERE x.experiment_id = (SELECT c.experiment_id FROM commitment AS c WHERE c.commitment_id = ?)
 """
 _PROGRAMME_STATE = """
 SELECT ?::INTEGER, (SELECT name FROM programme WHERE programme_id = ?),
@@ -56,27 +60,90 @@ WHERE ringfence_id = ?
 """
 
 
-def balances(con: duckdb.DuckDBPyConnection, movements: list[Movement]) -> Balances:
-    """The current balances of every commitment, programme and ring-fence the movements touch."""
-    commitment_ids = sorted({m.commitment_id for m in movements if m.commitment_id is not None})
+NOTHING_KNOWN = Balances()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Booked:
+    """Where a commitment's money is booked, and its balances now."""
+
+    ringfence_id: int
+    programme_id: int
+    state: CommitmentState
+
+
+def gains_matter(movements: list[Movement]) -> bool:
+    """Whether the instrument can change a verdict: only money coming back, a write-off or a
+    payment reversed can break ``recoveries_within_payments``; otherwise the weaker form of
+    that rule (a venture's) is checked, which every other movement keeps if it held before."""
+    return any(
+        m.kind in {Kind.RECOVERY, Kind.WRITE_OFF} or (m.kind is Kind.DISBURSEMENT and m.amount < 0)
+        for m in movements
+    )
+
+
+def booked(con: duckdb.DuckDBPyConnection, commitment_id: int, *, gains_matter: bool) -> Booked:
+    """A commitment's booking and balances in one index lookup (plus its instrument if needed)."""
+    found = _read(con, commitment_id, gains_matter)
+    if found is None:
+        raise NotFound("commitment", "commitment", commitment_id)
+    return found
+
+
+def _read(con: duckdb.DuckDBPyConnection, commitment_id: int, gains_matter: bool) -> Booked | None:
+    entries, ringfence_id, programme_id, *money = con.execute(
+        _COMMITMENT_STATE, [commitment_id]
+    ).fetchall()[0]
+    if not entries:
+        return None
+    gains = True
+    if gains_matter:
+        gains = bool(con.execute(_RECOVERABLE_GAINS, [commitment_id]).fetchall()[0][0])
+    committed, paid, recovered, written_off = money
+    state = CommitmentState(
+        commitment_id=commitment_id,
+        recoverable_gains=gains,
+        committed=committed,
+        paid=paid,
+        recovered=recovered,
+        written_off=written_off,
+    )
+    return Booked(ringfence_id=ringfence_id, programme_id=programme_id, state=state)
+
+
+def _state(con: duckdb.DuckDBPyConnection, commitment_id: int, gains_matter: bool):
+    """Balances of a commitment; one being opened in this write has none yet (all zero)."""
+    found = _read(con, commitment_id, gains_matter)
+    if found is not None:
+        return found.state
+    return CommitmentState(
+        commitment_id=commitment_id,
+        recoverable_gains=True,
+        committed=ZERO,
+        paid=ZERO,
+        recovered=ZERO,
+        written_off=ZERO,
+    )
+
+
+def balances(
+    con: duckdb.DuckDBPyConnection, movements: list[Movement], known: Balances = NOTHING_KNOWN
+) -> Balances:
+    """The current balances of every commitment, programme and ring-fence the movements touch
+    (reusing any the caller has just read)."""
+    have = {c.commitment_id for c in known.commitments}
+    commitment_ids = sorted(
+        {m.commitment_id for m in movements if m.commitment_id is not None} - have
+    )
     programme_ids = sorted(
         {m.programme_id for m in movements if m.kind in ALLOCATED | COMMITTED and m.programme_id}
     )
     ringfence_ids = sorted(
         {m.ringfence_id for m in movements if m.kind in ALLOCATED | {Kind.RINGFENCE_VIREMENT}}
     )
+    matter = gains_matter(movements)
     return Balances(
-        commitments=tuple(
-            CommitmentState(
-                commitment_id=r[0],
-                recoverable_gains=r[1],
-                committed=r[2],
-                paid=r[3],
-                recovered=r[4],
-                written_off=r[5],
-            )
-            for r in _rows(con, _COMMITMENT_STATE, commitment_ids)
-        ),
+        commitments=known.commitments + tuple(_state(con, i, matter) for i in commitment_ids),
         programmes=tuple(
             ProgrammeState(programme_id=r[0], name=r[1], allocated=r[2], committed=r[3])
             for r in _rows(con, _PROGRAMME_STATE, programme_ids)
@@ -94,9 +161,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, ids: list[int]) -> list[tupl
     return [row for i in ids for row in con.execute(sql, [i] * slots).fetchall()]
 
 
-def check(con: duckdb.DuckDBPyConnection, movements: list[Movement], attempt: Attempt) -> None:
+def check(
+    con: duckdb.DuckDBPyConnection,
+    movements: list[Movement],
+    attempt: Attempt,
+    known: Balances = NOTHING_KNOWN,
+) -> None:
     """Raise the first broken rule, if the movements would break any."""
-    found = breaches(balances(con, movements), movements, attempt)
+    found = breaches(balances(con, movements, known), movements, attempt)
     if found:
         raise found[0]
 
@@ -110,13 +182,19 @@ RETURNING entry_id
 """
 
 
-def post(step: Step, movements: list[Movement], attempt: Attempt, value_date: date) -> list[int]:
+def post(
+    step: Step,
+    movements: list[Movement],
+    attempt: Attempt,
+    value_date: date,
+    known: Balances = NOTHING_KNOWN,
+) -> list[int]:
     """Check the rules against the database, then append the entries; returns their ids.
 
     Each entry's canonical text (what the audit row's digest covers) is built here, in the
     same order as the ``ledger_entry_text`` macro that :func:`fund.audit.verify` uses.
     """
-    check(step.con, movements, attempt)
+    check(step.con, movements, attempt, known)
     ids = []
     for m in movements:
         fields = [

@@ -8,6 +8,7 @@ database, and only then are entries appended.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -17,8 +18,8 @@ from fund.auth import Permission, User
 from fund.db import utc_now
 from fund.errors import NotFound, ValidationError
 from fund.ledger import approvals
-from fund.ledger.posting import open_commitment, post
-from fund.ledger.rules import Attempt, Kind, Movement
+from fund.ledger.posting import booked, gains_matter, open_commitment, post
+from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import to_money
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
@@ -155,23 +156,16 @@ def _against_commitment(
 
     def change(step: Step) -> tuple[str, int]:
         number = register.parse_id(commitment_id, "commitment")
-        # Where the commitment's money is booked: its own entries say (an index lookup).
-        found = step.con.execute(
-            "SELECT commitment_id, ringfence_id, programme_id FROM ledger_entry"
-            " WHERE commitment_id = ? LIMIT 1",
-            [number],
-        ).fetchall()
-        if not found:
-            raise NotFound("commitment", "commitment", commitment_id)
-        row = found[0]
-        movement = Movement(
-            kind=kind,
-            ringfence_id=row[1],
-            programme_id=row[2],
-            commitment_id=row[0],
-            amount=sign * amount,
+        draft = Movement(kind=kind, ringfence_id=0, amount=sign * amount)
+        found = booked(step.con, number, gains_matter=gains_matter([draft]))
+        movement = replace(
+            draft,
+            ringfence_id=found.ringfence_id,
+            programme_id=found.programme_id,
+            commitment_id=number,
         )
-        (entry_id,) = post(step, [movement], Attempt(label=label, amount=amount), day)
+        attempt = Attempt(label=label, amount=amount)
+        (entry_id,) = post(step, [movement], attempt, day, Balances(commitments=(found.state,)))
         return "ledger entry", entry_id
 
     return perform(con, actor, permission, request, change)
