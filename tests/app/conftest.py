@@ -1,8 +1,12 @@
-"""Streamlit AppTest fixtures: the real app.py against a temporary database.
+"""Streamlit AppTest fixtures: the real app.py against a copy of a template database.
 
-AppTest re-detects a ``pages/`` folder on every run and falls back to the legacy multipage
-behaviour; switching that detection off after ``PagesManager.__init__`` makes it behave like
-the server, where ``st.navigation`` in app.py decides the pages.
+The shared ``con``, ``people`` and ``portfolio`` fixtures of ``tests/conftest.py`` are
+built once per process on a template file and copied for each test (same rows, ids and
+users), with argon2 at its lowest cost; see ``tests/app/helpers.py``.
+
+AppTest re-detects a ``pages/`` folder and falls back to Streamlit's legacy multipage mode
+unless ``PagesManager.uses_pages_directory`` is False on the class, which is what
+``st.navigation`` in app.py makes it on the server.
 """
 
 from __future__ import annotations
@@ -10,21 +14,41 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+
+from tests.app import helpers
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
+@pytest.fixture
+def con(db_path):
+    yield from helpers.copy_of_template(db_path)
+
+
+@pytest.fixture
+def people(con):
+    return helpers.template_people()
+
+
+@pytest.fixture
+def portfolio(con):
+    return helpers.template_portfolio()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(monkeypatch):
+    helpers.fast_passwords(monkeypatch)
+
+
 @pytest.fixture(autouse=True)
 def _navigation_like_the_server(monkeypatch):
-    original = PagesManager.__init__
+    helpers.navigation_like_the_server(monkeypatch)
 
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        self.uses_pages_directory = False
 
-    monkeypatch.setattr(PagesManager, "__init__", init)
+@pytest.fixture
+def menus(monkeypatch):
+    return helpers.spy_on_menus(monkeypatch)
 
 
 @pytest.fixture

@@ -1,0 +1,441 @@
+"""The experiments page: create and edit experiments with their partners, move them
+through the lifecycle one phase at a time, record how they spread; bad input names the
+field and writes nothing.
+
+The fixture ``funded`` has four experiments in "Young people into work", each in
+1 design & discovery with two partners (Northborough University, Youth Trust).
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from fund import ledger, lifecycle
+from fund.auth import Role
+from fund.register import Instrument, Involvement, RiskRating
+from tests.app.helpers import (
+    counts,
+    errors,
+    grew,
+    refused_each,
+    select,
+    submit,
+    submit_with_table,
+    successes,
+    text,
+    visible,
+)
+from tests.conftest import key
+
+PAGE = "pages/experiments.py"
+D = Decimal
+# As the editor offers them: sector and role in words.
+BUS_CO = {
+    "name": "Bus Co",
+    "sector": "Business",
+    "role": "Investor",
+    "match_cash": "1,000.00",
+    "match_in_kind": "0.00",
+}
+
+
+def open_experiment(at, experiment_id: int | None):
+    return select(at, "Experiment").set_value(experiment_id).run()
+
+
+def fill_new(at, *, title="Night buses", official="Jo Official", programme=None):
+    text(at, "Title").input(title)
+    text(at, "Responsible official").input(official)
+    if programme is not None:
+        select(at, "Programme").set_value(programme)
+
+
+def move(at, to_phase: int, reason: str = "evaluation says go", failed: bool = False):
+    select(at, "Move to").set_value(to_phase)
+    at.checkbox[0].set_value(failed)
+    text(at, "Reason for the move").input(reason)
+    return submit(at, "Record move")
+
+
+def phase_of(con, experiment_id: int) -> int:
+    return con.execute(
+        "SELECT phase FROM experiment WHERE experiment_id = ?", [experiment_id]
+    ).fetchone()[0]
+
+
+def partners_of(con, experiment_id: int) -> list[tuple]:
+    return con.execute(
+        "SELECT p.name, p.sector, ep.role, ep.match_cash, ep.match_in_kind"
+        " FROM experiment_partner AS ep JOIN partner AS p USING (partner_id)"
+        " WHERE ep.experiment_id = ? ORDER BY p.name, ep.role",
+        [experiment_id],
+    ).fetchall()
+
+
+# --- create and edit ------------------------------------------------------------------
+
+
+def test_creating_an_experiment_with_partners_writes_it_and_its_partners(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    fill_new(at, programme=funded.other_programme_id)
+    select(at, "Instrument").set_value(Instrument.EXPERIMENTAL_ZONE)
+    select(at, "Risk rating").set_value(RiskRating.HIGH)
+    select(at, "Service-user involvement").set_value(Involvement.USER_LED)
+    select(at, "Starting phase").set_value(0)
+    before = counts(con)
+
+    submit_with_table(
+        at,
+        "Save experiment",
+        added=[
+            BUS_CO,
+            {
+                "name": "Youth Trust",
+                "sector": "Civil society",
+                "role": "Broker",
+                "match_cash": "0.00",
+                "match_in_kind": "250.50",
+            },
+        ],
+    )
+
+    assert not errors(at)
+    assert successes(at) == ["Done: experiment #5."]
+    assert grew(before, counts(con)) == {
+        "experiment": 1,
+        "partner": 1,  # Youth Trust is already registered
+        "experiment_partner": 2,
+        "audit_log": 1,
+    }
+    assert con.execute(
+        "SELECT programme_id, title, instrument, phase, risk_rating, official, user_involvement"
+        " FROM experiment WHERE experiment_id = 5"
+    ).fetchone() == (
+        funded.other_programme_id,
+        "Night buses",
+        "experimental_zone",
+        0,
+        "high",
+        "Jo Official",
+        "user-led",
+    )
+    assert partners_of(con, 5) == [
+        ("Bus Co", "business", "investor", D("1000.00"), D("0.00")),
+        ("Youth Trust", "civil_society", "broker", D("0.00"), D("250.50")),
+    ]
+    assert con.execute("SELECT count(*) FROM ledger_entry").fetchone() == (1,)
+
+
+def test_editing_an_experiment_changes_its_fields_and_replaces_its_partners(
+    app, people, funded, con
+):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    assert text(at, "Title").value == "Trial of small_grant"
+    assert text(at, "Reason").value == ""
+    text(at, "Title").input("Small grants for youth clubs")
+    text(at, "Responsible official").input("Jo Official")
+    select(at, "Risk rating").set_value(RiskRating.HIGH)
+    text(at, "Reason").input("scope agreed with the clubs")
+    before = counts(con)
+
+    submit_with_table(
+        at,
+        "Save experiment",
+        edited={0: {"match_in_kind": "2,000.00"}},  # Northborough University
+        deleted=[1],  # Youth Trust
+        added=[BUS_CO],
+    )
+
+    assert not errors(at)
+    assert successes(at) == ["Done: experiment #1."]
+    assert grew(before, counts(con)) == {"partner": 1, "audit_log": 1}
+    assert con.execute(
+        "SELECT title, risk_rating, official, phase FROM experiment WHERE experiment_id = ?",
+        [grant],
+    ).fetchone() == ("Small grants for youth clubs", "high", "Jo Official", 1)
+    assert partners_of(con, grant) == [
+        ("Bus Co", "business", "investor", D("1000.00"), D("0.00")),
+        ("Northborough University", "university", "evaluator", D("0.00"), D("2000.00")),
+    ]
+    # The other experiments' partners are untouched.
+    assert len(partners_of(con, funded.experiments["pbr_contract"])) == 2
+
+
+def test_bad_experiment_input_names_the_field_and_writes_nothing(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    fill_new(at)
+
+    def with_partner(**change):
+        return lambda at: submit_with_table(at, "Save experiment", added=[{**BUS_CO, **change}])
+
+    refused_each(
+        at,
+        con,
+        [
+            (
+                lambda at: fill_new(at, title="  ") or submit(at, "Save experiment"),
+                "title",
+                "is required",
+            ),
+            (
+                lambda at: fill_new(at, official="") or submit(at, "Save experiment"),
+                "responsible official",
+                "is required",
+            ),
+            (
+                lambda at: fill_new(at) or with_partner(match_cash="-5.00")(at),
+                "match funding (cash)",
+                "must not be negative",
+            ),
+            (
+                with_partner(match_in_kind="12.345"),
+                "match funding (in kind)",
+                "at most two decimal places",
+            ),
+            (with_partner(match_cash="lots"), "match funding (cash)", "must be a number of pounds"),
+            (
+                lambda at: submit_with_table(at, "Save experiment", added=[BUS_CO, BUS_CO]),
+                "partners",
+                "'Bus Co' is listed twice as investor",
+            ),
+            # Checked inside the transaction: the experiment row must not be left behind.
+            (
+                with_partner(name="Youth Trust", sector="Business"),
+                "partner sector",
+                "'Youth Trust' is already registered as civil_society",
+            ),
+        ],
+    )
+
+    open_experiment(at, funded.experiments["small_grant"])
+    refused_each(
+        at,
+        con,
+        [(lambda at: submit(at, "Save experiment"), "reason", "is required")],
+    )
+
+
+def test_an_experiment_with_money_committed_cannot_change_programme(app, people, funded, con):
+    grant = funded.experiments["small_grant"]
+    ledger.commit(
+        con,
+        people.manager,
+        experiment_id=grant,
+        amount="5000.00",
+        counterparty="Youth Trust",
+        reason="grant agreed",
+        key=key(),
+    )
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    select(at, "Programme").set_value(funded.other_programme_id)
+    text(at, "Reason").input("belongs elsewhere")
+    before = counts(con)
+
+    submit(at, "Save experiment")
+
+    (message,) = errors(at)
+    assert message.startswith("programme: money is committed to this experiment")
+    assert grew(before, counts(con)) == {}
+
+
+# --- the lifecycle --------------------------------------------------------------------
+
+
+def test_a_lifecycle_move_records_the_move_and_changes_the_phase(app, people, funded, con):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    assert select(at, "Move to").value == 2  # the next phase is offered
+    before = counts(con)
+
+    move(at, 2, "pilot worked in two wards")
+
+    assert not errors(at)
+    assert successes(at) == ["Done: lifecycle move #1."]
+    assert grew(before, counts(con)) == {"lifecycle_move": 1, "audit_log": 1}
+    assert phase_of(con, grant) == 2
+    assert con.execute(
+        "SELECT experiment_id, from_phase, to_phase, outcome, reason, actor_id FROM lifecycle_move"
+    ).fetchall() == [(grant, 1, 2, "advanced", "pilot worked in two wards", people.manager.user_id)]
+    history = at.dataframe[-1].value
+    assert list(history["from_phase"]) == ["1 design & discovery"]
+    assert list(history["to_phase"]) == ["2 mobilisation"]
+    assert list(history["outcome"]) == ["Advanced"]
+    assert list(history["by"]) == ["Mo Manager"]
+
+    # Falling back to an earlier phase is a move too.
+    at.run()
+    move(at, 1, "funding partner withdrew")
+    assert successes(at) == ["Done: lifecycle move #2."]
+    assert phase_of(con, grant) == 1
+    assert con.execute("SELECT outcome FROM lifecycle_move WHERE move_id = 2").fetchone() == (
+        "reversed",
+    )
+
+
+def test_a_failed_attempt_is_recorded_and_the_phase_stays(app, people, funded, con):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+
+    move(at, 2, "no provider came forward", failed=True)
+
+    assert successes(at) == ["Done: lifecycle move #1."]
+    assert phase_of(con, grant) == 1
+    assert con.execute("SELECT from_phase, to_phase, outcome FROM lifecycle_move").fetchall() == [
+        (1, 2, "failed")
+    ]
+
+
+def test_a_skipped_phase_and_other_impossible_moves_are_refused(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    open_experiment(at, funded.experiments["small_grant"])
+
+    refused_each(
+        at,
+        con,
+        [
+            (
+                lambda at: move(at, 3),
+                "phase",
+                "experiments advance one phase at a time: from 1 design & discovery the next "
+                "is 2 mobilisation",
+            ),
+            (lambda at: move(at, 1), "phase", "already in 1 design & discovery"),
+            (lambda at: move(at, 0, failed=True), "outcome", "only an attempt to advance can fail"),
+            (lambda at: move(at, 2, reason=" "), "reason", "is required"),
+        ],
+    )
+    assert phase_of(con, funded.experiments["small_grant"]) == 1
+
+
+def test_a_scaling_route_is_recorded_only_once_the_experiment_has_spread(app, people, funded, con):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    text(at, "How it spread").input("neighbouring council copied it")
+
+    refused_each(
+        at,
+        con,
+        [
+            (
+                lambda at: submit(at, "Record scaling route"),
+                "scaling route",
+                "an experiment in 1 design & discovery has not spread yet",
+            )
+        ],
+    )
+
+    for phase in (2, 3):
+        lifecycle.move(
+            con, people.manager, experiment_id=grant, to_phase=phase, reason="grew", key=key()
+        )
+    at.run()
+    select(at, "Scaling route").set_value(lifecycle.ScalingRoute.TAKEOVER)
+    before = counts(con)
+    submit(at, "Record scaling route")
+
+    assert successes(at) == ["Done: experiment #1."]
+    assert grew(before, counts(con)) == {"scaling_record": 1, "audit_log": 1}
+    assert con.execute("SELECT experiment_id, route, reason FROM scaling_record").fetchall() == [
+        (grant, "takeover", "neighbouring council copied it")
+    ]
+
+
+# --- what the page shows after a write --------------------------------------------------
+
+
+@pytest.mark.xfail(
+    reason="BUG: the 'Move to' select box has no key and its default follows the current "
+    "phase, so pressing 'Record move' again after a move silently re-targets the next "
+    "phase: the form said '2 mobilisation', the experiment ends in 3 mainstream",
+    strict=True,
+)
+def test_pressing_record_move_twice_does_not_skip_a_phase(app, people, funded, con):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    move(at, 2, "pilot worked")
+    assert select(at, "Move to").value == 2  # what the form shows
+
+    submit(at, "Record move")
+
+    assert phase_of(con, grant) == 2
+    assert con.execute("SELECT count(*) FROM lifecycle_move").fetchone() == (1,)
+
+
+@pytest.mark.xfail(
+    reason="BUG: pages/experiments.py reads the experiment before the move is written, so "
+    "the heading still says 'now in 1 design & discovery' after moving to 2",
+    strict=True,
+)
+def test_after_a_move_the_heading_shows_the_new_phase(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    open_experiment(at, funded.experiments["small_grant"])
+
+    move(at, 2, "pilot worked")
+
+    assert successes(at) == ["Done: lifecycle move #1."]
+    assert at.subheader[0].value == "Lifecycle: now in 2 mobilisation"
+
+
+@pytest.mark.xfail(
+    reason="BUG: saving a new experiment leaves the page on '➕ New experiment' with the form "
+    "still filled in and a fresh idempotency key, so pressing Save again creates a duplicate",
+    strict=True,
+)
+def test_pressing_save_twice_creates_one_experiment(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    fill_new(at)
+    before = counts(con)
+
+    submit(at, "Save experiment")
+    submit(at, "Save experiment")
+
+    assert grew(before, counts(con)) == {"experiment": 1, "audit_log": 1}
+
+
+@pytest.mark.xfail(
+    reason="BUG: a cleared match-funding cell reaches the service as NaN and is refused with "
+    "'must be given as a decimal string, not a float', which means nothing to a fund manager",
+    strict=True,
+)
+def test_a_cleared_match_funding_cell_gets_a_plain_message(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    open_experiment(at, funded.experiments["small_grant"])
+    text(at, "Reason").input("university pays nothing")
+
+    submit_with_table(at, "Save experiment", edited={0: {"match_cash": None}})
+
+    assert not any("float" in message for message in errors(at)), errors(at)
+
+
+@pytest.mark.xfail(
+    reason="BUG: editing an experiment shows the disabled 'Starting phase' as 0 latent, "
+    "whatever phase the experiment started or is in",
+    strict=True,
+)
+def test_editing_shows_the_experiments_own_phase(app, people, funded, con):
+    at = app(people.manager, PAGE)
+
+    open_experiment(at, funded.experiments["small_grant"])
+
+    assert select(at, "Starting phase").value == 1
+
+
+# --- who may use the page ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.BOARD_MEMBER, Role.ADMIN])
+def test_roles_without_the_portfolio_permission_see_only_not_permitted(app, people, funded, role):
+    at = app(people.by_role()[role], PAGE)
+
+    assert not at.exception
+    assert visible(at) == ["error"]
+    (message,) = errors(at)
+    assert message.startswith("Not permitted:")
+    assert message.endswith("cannot manage ring-fences, programmes and experiments.")
