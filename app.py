@@ -12,7 +12,8 @@ import streamlit as st
 
 from fund import demo
 from fund.auth import may, sign_in
-from ui import session
+from fund.errors import RingfenceError, describe
+from ui import format, session
 from ui.navigation import PAGES
 
 st.set_page_config(page_title="Ringfence", page_icon="🛡️", layout="wide")
@@ -20,6 +21,7 @@ st.set_page_config(page_title="Ringfence", page_icon="🛡️", layout="wide")
 
 def sign_in_page() -> None:
     st.title("Ringfence")
+    session.show_flash()
     st.caption("Portfolio manager for public-sector risk capital")
     with st.form("sign-in"):
         username = st.text_input("User name")
@@ -74,4 +76,7 @@ if session.user() is None:
 else:
     page = navigation()
     sidebar()
-    page.run()
+    try:
+        page.run()
+    except RingfenceError as refusal:  # e.g. a permission withdrawn between two clicks
+        st.error(format.plain(describe(refusal)))

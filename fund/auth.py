@@ -187,3 +187,16 @@ def sign_in(con: duckdb.DuckDBPyConnection, username: str, password: str) -> Use
 def _record_attempt(con: duckdb.DuckDBPyConnection, name: str, at, *, succeeded: bool) -> None:
     with transaction(con):
         con.execute("INSERT INTO sign_in_attempt VALUES (?, ?, ?)", [name, at, succeeded])
+
+
+def refresh(con: duckdb.DuckDBPyConnection, actor: User) -> User | None:
+    """The user as the database knows them now (role changes apply at once); None once
+    deactivated or removed, so a session cannot outlive its account."""
+    found = con.execute(
+        "SELECT user_id, username, display_name, role FROM app_user WHERE user_id = ? AND active",
+        [actor.user_id],
+    ).fetchall()
+    if not found:
+        return None
+    user_id, username, display_name, role = found[0]
+    return User(user_id=user_id, username=username, display_name=display_name, role=Role(role))

@@ -15,7 +15,7 @@ format.table(people.assign(role=people["role"].map(lambda r: Role(r).label)))
 others = [name for name in people["username"] if name != user.username]
 
 add, change, password = st.columns(3)
-with add.form("add-user"):
+with add.form("add-user", clear_on_submit=True):
     st.subheader("Add a user")
     username = st.text_input("User name")
     display_name = st.text_input("Full name")
@@ -51,7 +51,7 @@ with change:
             "set-active", users.set_active, username=who, active=bool(reactivate), reason=reason
         )
 
-with password.form("reset-password"):
+with password.form("reset-password", clear_on_submit=True):
     st.subheader("Reset a password")
     who = st.selectbox("User", others, key="reset-who")
     new_password = st.text_input("New password", type="password", help="At least 10 characters")

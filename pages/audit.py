@@ -77,7 +77,7 @@ with trail_tab:
         experiment_id=experiment,
     )
     format.table(rows)
-    st.caption(f"{len(rows):,} audit rows, newest first.")
+    st.caption(f"{format.count(len(rows), 'audit row')}, newest first.")
     downloads(rows, "audit-trail")
 
 with ledger_tab:
@@ -91,6 +91,7 @@ with ledger_tab:
     format.table(queries.commitments(con, user, experiment_id=chosen).drop(columns=["label"]))
     format.table(entries)
     st.caption(
-        f"{len(entries):,} ledger entries for this experiment. Amounts are signed by their effect."
+        f"{format.count(len(entries), 'ledger entry', 'ledger entries')} for this experiment. "
+        "Amounts are signed by their effect: decommitments and reversals are negative."
     )
     downloads(entries, "ledger")

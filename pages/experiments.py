@@ -95,7 +95,13 @@ with st.form(f"experiment-{chosen}"):
     )
     saved = st.form_submit_button("Save experiment", type="primary")
 if saved:
-    shares = [register.PartnerShare(**row) for row in edited.to_dict("records") if row.get("name")]
+    money = {"match_cash": "0.00", "match_in_kind": "0.00"}  # a blank amount means none
+    rows = edited.fillna(money).replace({"": None}).to_dict("records")
+    shares = [
+        register.PartnerShare(**{**row, **{k: row[k] or "0.00" for k in money}})
+        for row in rows
+        if row.get("name")
+    ]
     fields = dict(
         programme_id=programme,
         title=title,

@@ -102,4 +102,6 @@ format.table(
         ]
     ]
 )
-st.caption(f"{len(listing)} experiments. Money in £; committed and paid are net of reversals.")
+st.caption(
+    f"{format.count(len(listing), 'experiment')}. Money in £; committed and paid are net of reversals."
+)

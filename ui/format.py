@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +50,20 @@ HEADINGS = {
     "from_ringfence": "From ring-fence",
     "to_ringfence": "To ring-fence",
 }
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
+
+
+def plain(text: str) -> str:
+    """Text for a Streamlit message, with Markdown characters escaped: what people typed
+    is shown as text, never as links, images or formatting."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 experiment', '60 experiments', '1,024 audit rows'."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def words(code: object) -> str:

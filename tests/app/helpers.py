@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -167,12 +168,17 @@ def submit(at: AppTest, label: str) -> AppTest:
     return button(at, label).click().run()
 
 
+def _rendered(markdown: str) -> str:
+    """What a person reads: the page escapes Markdown in messages (see ui.format.plain)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [_rendered(e.value) for e in at.error]
 
 
 def successes(at: AppTest) -> list[str]:
-    return [s.value for s in at.success]
+    return [_rendered(s.value) for s in at.success]
 
 
 def visible(at: AppTest) -> list[str]:

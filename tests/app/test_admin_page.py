@@ -226,11 +226,6 @@ def test_roles_without_the_manage_users_permission_see_only_not_permitted(app, p
     assert message.endswith("cannot manage users.")
 
 
-@pytest.mark.xfail(
-    reason="BUG: pages/admin.py reads the users before the forms write, so a user just "
-    "added is missing from the table and from the 'User' lists until the page reruns",
-    strict=True,
-)
 def test_a_new_user_is_listed_straight_after_adding_them(app, people, con):
     at = app(people.admin, PAGE)
 

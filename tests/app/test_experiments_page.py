@@ -368,11 +368,6 @@ def test_pressing_record_move_twice_does_not_skip_a_phase(app, people, funded, c
     assert con.execute("SELECT count(*) FROM lifecycle_move").fetchone() == (1,)
 
 
-@pytest.mark.xfail(
-    reason="BUG: pages/experiments.py reads the experiment before the move is written, so "
-    "the heading still says 'now in 1 design & discovery' after moving to 2",
-    strict=True,
-)
 def test_after_a_move_the_heading_shows_the_new_phase(app, people, funded, con):
     at = app(people.manager, PAGE)
     open_experiment(at, funded.experiments["small_grant"])
@@ -383,11 +378,6 @@ def test_after_a_move_the_heading_shows_the_new_phase(app, people, funded, con):
     assert at.subheader[0].value == "Lifecycle: now in 2 mobilisation"
 
 
-@pytest.mark.xfail(
-    reason="BUG: saving a new experiment leaves the page on '➕ New experiment' with the form "
-    "still filled in and a fresh idempotency key, so pressing Save again creates a duplicate",
-    strict=True,
-)
 def test_pressing_save_twice_creates_one_experiment(app, people, funded, con):
     at = app(people.manager, PAGE)
     fill_new(at)
@@ -399,11 +389,6 @@ def test_pressing_save_twice_creates_one_experiment(app, people, funded, con):
     assert grew(before, counts(con)) == {"experiment": 1, "audit_log": 1}
 
 
-@pytest.mark.xfail(
-    reason="BUG: a cleared match-funding cell reaches the service as NaN and is refused with "
-    "'must be given as a decimal string, not a float', which means nothing to a fund manager",
-    strict=True,
-)
 def test_a_cleared_match_funding_cell_gets_a_plain_message(app, people, funded, con):
     at = app(people.manager, PAGE)
     open_experiment(at, funded.experiments["small_grant"])

@@ -163,11 +163,6 @@ def test_an_admin_reaching_the_portfolio_by_url_sees_only_not_permitted(app, peo
     assert message.endswith("cannot read portfolio summaries.")
 
 
-@pytest.mark.xfail(
-    reason="BUG: ui/session.py guard writes 'a {role}', so an admin reads 'Not permitted: "
-    "a admin cannot …' (and an auditor 'a auditor')",
-    strict=True,
-)
 def test_the_refusal_reads_as_english_for_an_admin(app, people, portfolio):
     at = app(people.admin, PAGE)
 

@@ -100,11 +100,6 @@ def test_signing_out_forgets_the_user_and_shows_the_sign_in_form(app, people, me
     assert not at.sidebar.text
 
 
-@pytest.mark.xfail(
-    reason="BUG: the session keeps the User read at sign-in; a deactivated user's next run "
-    "raises PermissionDenied from the first query and shows a traceback",
-    strict=True,
-)
 def test_a_user_deactivated_while_signed_in_sees_a_message_not_a_traceback(app, people, con):
     at = app(people.board, "pages/portfolio.py")
     assert at.metric
@@ -116,11 +111,6 @@ def test_a_user_deactivated_while_signed_in_sees_a_message_not_a_traceback(app, 
     assert not at.metric
 
 
-@pytest.mark.xfail(
-    reason="BUG: the guard and the menu use the role in the session, not the database; a "
-    "fund manager made a board member while signed in gets a traceback on Allocate",
-    strict=True,
-)
 def test_a_role_changed_while_signed_in_takes_effect_on_the_next_page(app, people, con):
     at = app(people.manager, "pages/allocate.py")
     assert at.title[0].value == "Allocate"

@@ -363,8 +363,9 @@ def test_allocation_moves_available_and_reaches_the_audit_trail(page: Page, came
     form.get_by_label("Reason", exact=True).fill(REASON)
     camera("manager-allocate-filled")
     form.get_by_role("button", name="Allocate", exact=True).click()
-    expect(tab.get_by_test_id("stAlertContentSuccess")).to_contain_text("Done")
-    moved = tab.get_by_test_id("stTable").get_by_role("row").filter(has_text="Available")
+    # The page reruns with fresh figures and confirms the write above its title.
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Done")
+    moved = page.get_by_test_id("stTable").get_by_role("row").filter(has_text="Available")
     expect(moved).to_contain_text(format_gbp(before))
     expect(moved).to_contain_text(after)
     camera("manager-allocate-done")

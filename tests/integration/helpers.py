@@ -1,0 +1,124 @@
+"""What the integration tests share: a fast copy of the shared fixtures' database, cheap
+password hashing, row counts and exact figures.
+
+Building the ``people`` and ``portfolio`` of ``tests/conftest.py`` takes fifteen audited
+writes and a migration, a third of a second per test. :func:`fixture_template` runs those
+very fixture functions once per process, on a template file, and :func:`copy_of_template`
+gives each test its own copy: the same rows, ids and users, at the cost of a file copy.
+
+Argon2 at its production cost takes a tenth of a second per hash, so tests swap in an
+argon2 hasher with the lowest cost. The hashes are still argon2 hashes and verification is
+unchanged; only the work factor differs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from argon2 import PasswordHasher
+
+from fund import auth, db, portfolio
+from fund.auth import User
+from tests import conftest
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    people: conftest.People
+    portfolio: conftest.Portfolio
+
+
+@functools.cache
+def fixture_template() -> Template:
+    """The database the conftest ``people`` and ``portfolio`` fixtures build, built once."""
+    folder = Path(tempfile.mkdtemp(prefix="ringfence-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "fund.duckdb"
+    real_hasher, auth._hasher = auth._hasher, FAST_HASHER
+    try:
+        con = db.connect(path)
+        people = conftest.people.__wrapped__(con)
+        built = conftest.portfolio.__wrapped__(con, people)
+        con.close()
+    finally:
+        auth._hasher = real_hasher
+    return Template(path=path, people=people, portfolio=built)
+
+
+@contextmanager
+def copy_of_template(folder: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a private copy of :func:`fixture_template`'s database."""
+    path = folder / "fund.duckdb"
+    shutil.copy(fixture_template().path, path)
+    con = db.connect(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+# Every table a service writes to; a refused call must leave each count as it was.
+TABLES = (
+    "app_user",
+    "ringfence",
+    "programme",
+    "experiment",
+    "partner",
+    "experiment_partner",
+    "commitment",
+    "ledger_entry",
+    "approval_request",
+    "approval_decision",
+    "audit_log",
+)
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many rows each written table holds, in one query."""
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in TABLES)
+    return dict(con.execute(sql).fetchall())
+
+
+def head(con: duckdb.DuckDBPyConnection) -> tuple:
+    return con.execute("SELECT seq, row_hash FROM audit_head").fetchone()
+
+
+@contextmanager
+def nothing_written(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Assert that whatever happens inside leaves every table (and the audit head) as it was.
+
+    Put it outside ``pytest.raises`` so the refusal is caught first:
+    ``with nothing_written(con), pytest.raises(InvariantBroken): ...``
+    """
+    before, before_head = counts(con), head(con)
+    yield
+    assert counts(con) == before
+    assert head(con) == before_head
+
+
+def figures(
+    con: duckdb.DuckDBPyConnection, actor: User, by: str, columns: tuple[str, ...]
+) -> list[tuple]:
+    """The position sliced ``by``, as tuples of exact values (first column is the row's name)."""
+    frame = portfolio.position(con, actor, by)
+    rows = [tuple(row) for row in frame[list(columns)].itertuples(index=False)]
+    for row in rows:
+        for value in row[1:]:
+            assert isinstance(value, Decimal), f"{value!r} in {by} position is not a Decimal"
+    return rows
+
+
+def money(*values: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)

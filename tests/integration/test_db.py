@@ -1,0 +1,101 @@
+"""The database itself: versioned migrations, exact money columns, one transaction per
+call, and a clear answer when another process holds the file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from fund import db
+from fund.errors import DatabaseBusy
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    con = db.connect(tmp_path / "fund.duckdb")
+    yield con
+    con.close()
+
+
+def test_a_new_database_records_every_migration_in_order(fresh):
+    shipped = [(version, name) for version, name, _ in db.migrations()]
+    assert shipped == sorted(shipped)
+    assert shipped[0][0] == 1
+    recorded = fresh.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
+    assert recorded == shipped
+    assert db.schema_version(fresh) == shipped[-1][0]
+
+
+def test_reopening_a_database_applies_nothing_twice(tmp_path):
+    db.connect(tmp_path / "fund.duckdb").close()
+    con = db.connect(tmp_path / "fund.duckdb")
+    try:
+        assert db.migrate(con) == []
+        assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(
+            db.migrations()
+        )
+    finally:
+        con.close()
+
+
+def test_money_columns_are_decimal_18_2_and_nothing_is_a_float(fresh):
+    columns = fresh.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = 'main'"
+    ).fetchall()
+    floats = [c for c in columns if c[2] in ("FLOAT", "DOUBLE", "REAL")]
+    assert floats == []
+    money = {
+        (table, column): kind
+        for table, column, kind in columns
+        if column in {"amount", "declared_amount", "delegated_limit", "match_cash", "match_in_kind"}
+    }
+    assert money  # the ledger, ring-fences, approvals and partners all hold money
+    assert set(money.values()) == {"DECIMAL(18,2)"}, money
+
+
+def test_a_transaction_that_fails_leaves_nothing_behind(fresh):
+    fresh.execute("CREATE TABLE scratch (n INTEGER)")
+    with pytest.raises(ZeroDivisionError), db.transaction(fresh):
+        fresh.execute("INSERT INTO scratch VALUES (1)")
+        _ = 1 / 0
+    assert fresh.execute("SELECT count(*) FROM scratch").fetchone() == (0,)
+    with db.transaction(fresh):
+        fresh.execute("INSERT INTO scratch VALUES (2)")
+    assert fresh.execute("SELECT n FROM scratch").fetchall() == [(2,)]
+
+
+def test_a_frame_keeps_money_exact(fresh):
+    frame = db.frame(fresh, "SELECT CAST(? AS DECIMAL(18,2)) AS amount", [Decimal("0.10")])
+    value = frame.iloc[0]["amount"]
+    assert isinstance(value, Decimal)
+    assert value * 3 == Decimal("0.30")
+
+
+def test_a_file_held_by_another_process_is_refused_naming_that_process(tmp_path):
+    path = tmp_path / "fund.duckdb"
+    db.connect(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]);"
+            " print('holding', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(DatabaseBusy) as refused:
+            db.connect(path)
+        assert refused.value.field == "database"
+        assert f"PID {holder.pid}" in str(refused.value)
+        assert str(path) in str(refused.value)
+    finally:
+        holder.kill()
+        holder.wait()

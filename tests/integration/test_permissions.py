@@ -1,0 +1,433 @@
+"""Every service × every role, as DESIGN §2 has it: a fund manager moves money and never
+manages users; an auditor reads and verifies but changes nothing; a board member reads
+summaries only; an admin manages users and never moves money. Services check this
+themselves, against the user's row as it is now."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from fund import audit, auth, db, ledger, portfolio, register, users
+from fund.auth import Role, User
+from fund.errors import PermissionDenied, RingfenceError
+from fund.unit_of_work import Written
+from tests.conftest import PASSWORD
+from tests.integration.helpers import FAST_HASHER, nothing_written
+
+_keys = itertools.count(1)
+
+
+def key() -> str:
+    return f"permissions-{next(_keys)}"
+
+
+@dataclass(frozen=True)
+class World:
+    """One database shared by the whole matrix; every test makes what it needs in it."""
+
+    con: object
+    users: dict[Role, User]
+    helper: User  # a second fund manager who sets things up for the user under test
+    ringfence_id: int
+    programme_id: int
+    other_programme_id: int
+    grant_experiment: int
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", FAST_HASHER)
+        con = db.connect(tmp_path_factory.mktemp("permissions") / "fund.duckdb")
+        admin = users.bootstrap_admin(
+            con, username="admin", display_name="Ada Admin", password=PASSWORD
+        )
+        for name, role in [
+            ("manager", "fund_manager"),
+            ("helper", "fund_manager"),
+            ("auditor", "auditor"),
+            ("board", "board_member"),
+        ]:
+            users.add_user(
+                con,
+                admin,
+                username=name,
+                display_name=name.title(),
+                role=role,
+                password=PASSWORD,
+                key=key(),
+            )
+        people = {
+            Role.ADMIN: admin,
+            Role.FUND_MANAGER: auth.authenticate(con, "manager", PASSWORD),
+            Role.AUDITOR: auth.authenticate(con, "auditor", PASSWORD),
+            Role.BOARD_MEMBER: auth.authenticate(con, "board", PASSWORD),
+        }
+        helper = auth.authenticate(con, "helper", PASSWORD)
+        ringfence_id = register.declare_ringfence(
+            con,
+            helper,
+            name="Innovation Fund",
+            owner_body="Northborough Council",
+            financial_years="2025-26",
+            declared_amount="10000000",
+            purpose="Test new ways to help residents",
+            advertised_on=date(2025, 3, 1),
+            delegated_limit="10000",
+            key=key(),
+        ).entity_id
+        programmes = [
+            register.add_programme(
+                con, helper, ringfence_id=ringfence_id, name=name, target="t", key=key()
+            ).entity_id
+            for name in ("Young people into work", "Financial inclusion")
+        ]
+        for programme_id in programmes:
+            ledger.allocate(
+                con, helper, programme_id=programme_id, amount="1000000", reason="x", key=key()
+            )
+        grant = register.add_experiment(
+            con,
+            helper,
+            programme_id=programmes[0],
+            title="Small grants for youth workers",
+            instrument="small_grant",
+            phase=1,
+            risk_rating="low",
+            official="Pat Official",
+            user_involvement="co-designed",
+            key=key(),
+        ).entity_id
+        yield World(con, people, helper, ringfence_id, *programmes, grant)
+        con.close()
+
+
+def _paid_commitment(w: World) -> int:
+    grant = ledger.commit(
+        w.con,
+        w.helper,
+        experiment_id=w.grant_experiment,
+        amount="100",
+        counterparty="Youth Trust",
+        reason="setup",
+        key=key(),
+    ).entity_id
+    ledger.pay(w.con, w.helper, commitment_id=grant, amount="50", reason="setup", key=key())
+    return grant
+
+
+def _fresh_entry(w: World) -> int:
+    return ledger.allocate(
+        w.con, w.helper, programme_id=w.programme_id, amount="1", reason="setup", key=key()
+    ).entity_id
+
+
+def _pending_request(w: World) -> int:
+    return ledger.commit(
+        w.con,
+        w.helper,
+        experiment_id=w.grant_experiment,
+        amount="20000",
+        counterparty="Outcomes Ltd",
+        reason="setup",
+        key=key(),
+    ).entity_id
+
+
+def _named(prefix: str) -> str:
+    return f"{prefix} {key()}"
+
+
+# service name: (prepare(world) -> anything, call(world, actor, prepared) -> result)
+SERVICES = {
+    "register.declare_ringfence": (
+        None,
+        lambda w, a, _: register.declare_ringfence(
+            w.con,
+            a,
+            name=_named("Fund"),
+            owner_body="Council",
+            financial_years="2026-27",
+            declared_amount="1000",
+            purpose="p",
+            advertised_on=date(2025, 1, 1),
+            delegated_limit="10",
+            key=key(),
+        ),
+    ),
+    "register.add_programme": (
+        None,
+        lambda w, a, _: register.add_programme(
+            w.con, a, ringfence_id=w.ringfence_id, name=_named("Programme"), target="t", key=key()
+        ),
+    ),
+    "register.add_experiment": (
+        None,
+        lambda w, a, _: register.add_experiment(
+            w.con,
+            a,
+            programme_id=w.programme_id,
+            title="A trial",
+            instrument="pbr_contract",
+            phase=0,
+            risk_rating="high",
+            official="Pat",
+            user_involvement="informed",
+            partners=[
+                register.PartnerShare(
+                    name="Youth Trust", sector="civil_society", role="broker", match_cash="10"
+                )
+            ],
+            key=key(),
+        ),
+    ),
+    "ledger.allocate": (
+        None,
+        lambda w, a, _: ledger.allocate(
+            w.con, a, programme_id=w.programme_id, amount="1", reason="r", key=key()
+        ),
+    ),
+    "ledger.commit": (
+        None,
+        lambda w, a, _: ledger.commit(
+            w.con,
+            a,
+            experiment_id=w.grant_experiment,
+            amount="1",
+            counterparty="c",
+            reason="r",
+            key=key(),
+        ),
+    ),
+    "ledger.decommit": (
+        _paid_commitment,
+        lambda w, a, c: ledger.decommit(
+            w.con, a, commitment_id=c, amount="1", reason="r", key=key()
+        ),
+    ),
+    "ledger.pay": (
+        _paid_commitment,
+        lambda w, a, c: ledger.pay(w.con, a, commitment_id=c, amount="1", reason="r", key=key()),
+    ),
+    "ledger.recover": (
+        _paid_commitment,
+        lambda w, a, c: ledger.recover(
+            w.con, a, commitment_id=c, amount="1", reason="r", key=key()
+        ),
+    ),
+    "ledger.write_off": (
+        _paid_commitment,
+        lambda w, a, c: ledger.write_off(
+            w.con, a, commitment_id=c, amount="1", reason="r", key=key()
+        ),
+    ),
+    "ledger.reverse": (
+        _fresh_entry,
+        lambda w, a, e: ledger.reverse(w.con, a, entry_id=e, reason="r", key=key()),
+    ),
+    "ledger.request_virement": (
+        None,
+        lambda w, a, _: ledger.request_virement(
+            w.con,
+            a,
+            amount="1",
+            from_programme_id=w.programme_id,
+            to_programme_id=w.other_programme_id,
+            reason="r",
+            key=key(),
+        ),
+    ),
+    "ledger.decide": (
+        _pending_request,
+        lambda w, a, r: ledger.decide(w.con, a, request_id=r, approve=True, reason="r", key=key()),
+    ),
+    "ledger.pending": (None, lambda w, a, _: ledger.pending(w.con, a)),
+    "users.add_user": (
+        None,
+        lambda w, a, _: users.add_user(
+            w.con,
+            a,
+            username=f"user-{next(_keys)}",
+            display_name="New Person",
+            role="auditor",
+            password=PASSWORD,
+            key=key(),
+        ),
+    ),
+    "portfolio.position": (None, lambda w, a, _: portfolio.position(w.con, a, "programme")),
+    "portfolio.burn_by_month": (None, lambda w, a, _: portfolio.burn_by_month(w.con, a)),
+    "portfolio.headline": (None, lambda w, a, _: portfolio.headline(w.con, a)),
+    "audit.verify": (None, lambda w, a, _: audit.verify(w.con, a)),
+    "audit.trail": (None, lambda w, a, _: audit.trail(w.con, a)),
+}
+
+FM, AUD, BOARD, ADMIN = Role.FUND_MANAGER, Role.AUDITOR, Role.BOARD_MEMBER, Role.ADMIN
+MONEY_AND_REGISTER = {FM}
+READ_SUMMARIES = {FM, AUD, BOARD}
+
+# Who may call each service, from DESIGN §2 (not from the code's grant table).
+ALLOWED = {
+    "register.declare_ringfence": MONEY_AND_REGISTER,
+    "register.add_programme": MONEY_AND_REGISTER,
+    "register.add_experiment": MONEY_AND_REGISTER,
+    "ledger.allocate": MONEY_AND_REGISTER,
+    "ledger.commit": MONEY_AND_REGISTER,
+    "ledger.decommit": MONEY_AND_REGISTER,
+    "ledger.pay": MONEY_AND_REGISTER,
+    "ledger.recover": MONEY_AND_REGISTER,
+    "ledger.write_off": MONEY_AND_REGISTER,
+    "ledger.reverse": MONEY_AND_REGISTER,
+    "ledger.request_virement": MONEY_AND_REGISTER,
+    "ledger.decide": MONEY_AND_REGISTER,
+    "ledger.pending": {FM, AUD},
+    "users.add_user": {ADMIN},
+    "portfolio.position": READ_SUMMARIES,
+    "portfolio.burn_by_month": READ_SUMMARIES,
+    "portfolio.headline": READ_SUMMARIES,
+    "audit.verify": {FM, AUD, ADMIN},
+    "audit.trail": {FM, AUD},
+}
+
+
+def test_the_matrix_covers_every_service():
+    assert set(ALLOWED) == set(SERVICES)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_each_role_may_do_exactly_what_the_design_allows(world, service, role):
+    prepare, call = SERVICES[service]
+    prepared = prepare(world) if prepare else None
+    actor = world.users[role]
+    if role in ALLOWED[service]:
+        before = world.con.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        result = call(world, actor, prepared)
+        if isinstance(result, Written):
+            assert not result.replayed
+            assert world.con.execute(
+                "SELECT actor FROM audit_log WHERE seq > ?", [before]
+            ).fetchall() == [(actor.username,)]
+        elif isinstance(result, audit.ChainCheck):
+            assert result.ok, result.problem
+        elif isinstance(result, portfolio.Headline):
+            assert result.ring_fence > 0
+        else:
+            assert isinstance(result, pd.DataFrame)
+    else:
+        with nothing_written(world.con), pytest.raises(PermissionDenied) as refused:
+            call(world, actor, prepared)
+        assert refused.value.field == "user"
+        assert str(refused.value).startswith(f"user: {actor.username} is not permitted to ")
+
+
+def test_an_admin_never_moves_money():
+    grants = auth.GRANTS[Role.ADMIN]
+    assert not grants & {
+        auth.Permission.ALLOCATE,
+        auth.Permission.COMMIT,
+        auth.Permission.PAY,
+        auth.Permission.REVERSE,
+        auth.Permission.REQUEST_VIREMENT,
+        auth.Permission.APPROVE,
+    }
+
+
+def test_a_board_member_cannot_replay_someone_elses_write(world):
+    k = key()
+    ledger.allocate(
+        world.con, world.helper, programme_id=world.programme_id, amount="1", reason="r", key=k
+    )
+    with nothing_written(world.con), pytest.raises(PermissionDenied):
+        ledger.allocate(
+            world.con,
+            world.users[BOARD],
+            programme_id=world.programme_id,
+            amount="1",
+            reason="r",
+            key=k,
+        )
+
+
+def _person(world, name: str, role: str) -> User:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", FAST_HASHER)
+        users.add_user(
+            world.con,
+            world.users[ADMIN],
+            username=name,
+            display_name=name,
+            role=role,
+            password=PASSWORD,
+            key=key(),
+        )
+        return auth.authenticate(world.con, name, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("role", "service"),
+    [
+        ("fund_manager", "ledger.allocate"),
+        ("fund_manager", "ledger.decide"),
+        ("fund_manager", "portfolio.position"),
+        ("auditor", "audit.verify"),
+        ("auditor", "audit.trail"),
+        ("board_member", "portfolio.headline"),
+        ("admin", "users.add_user"),
+    ],
+)
+def test_a_deactivated_user_is_refused_everything(world, role, service):
+    person = _person(world, f"gone-{next(_keys)}", role)
+    prepare, call = SERVICES[service]
+    prepared = prepare(world) if prepare else None
+    world.con.execute("UPDATE app_user SET active = false WHERE user_id = ?", [person.user_id])
+    with nothing_written(world.con), pytest.raises(PermissionDenied):
+        call(world, person, prepared)
+    with pytest.raises(RingfenceError) as refused:
+        auth.authenticate(world.con, person.username, PASSWORD)
+    assert refused.value.field == "password"
+
+
+def test_a_changed_role_takes_effect_at_once(world):
+    person = _person(world, f"demoted-{next(_keys)}", "fund_manager")
+    ledger.allocate(
+        world.con, person, programme_id=world.programme_id, amount="1", reason="r", key=key()
+    )
+    world.con.execute(
+        "UPDATE app_user SET role = 'board_member' WHERE user_id = ?", [person.user_id]
+    )
+    with nothing_written(world.con), pytest.raises(PermissionDenied):
+        ledger.allocate(
+            world.con, person, programme_id=world.programme_id, amount="1", reason="r", key=key()
+        )
+    assert isinstance(portfolio.position(world.con, person, "total"), pd.DataFrame)
+
+
+def test_a_user_who_is_not_in_the_database_is_refused(world):
+    stranger = User(user_id=9999, username="stranger", display_name="S", role=Role.FUND_MANAGER)
+    with nothing_written(world.con), pytest.raises(PermissionDenied):
+        ledger.allocate(
+            world.con, stranger, programme_id=world.programme_id, amount="1", reason="r", key=key()
+        )
+    with pytest.raises(PermissionDenied):
+        portfolio.position(world.con, stranger, "total")
+
+
+def test_the_role_a_caller_claims_counts_for_nothing(world):
+    board = world.users[BOARD]
+    claims_more = User(
+        user_id=board.user_id, username=board.username, display_name="B", role=Role.FUND_MANAGER
+    )
+    with nothing_written(world.con), pytest.raises(PermissionDenied):
+        ledger.allocate(
+            world.con,
+            claims_more,
+            programme_id=world.programme_id,
+            amount="1",
+            reason="r",
+            key=key(),
+        )
