@@ -30,6 +30,7 @@ GENESIS = "0" * 64
 class PriorWrite:
     """What an idempotency key was first used for."""
 
+    actor_id: int
     operation: str
     details: str
     entity: str
@@ -52,12 +53,16 @@ class ChainCheck:
 
 def prior_write(con: duckdb.DuckDBPyConnection, key: str) -> PriorWrite | None:
     row = con.execute(
-        "SELECT operation, details, entity, entity_id FROM audit_log WHERE idempotency_key = ?",
+        "SELECT actor_id, operation, details, entity, entity_id FROM audit_log"
+        " WHERE idempotency_key = ?",
         [key],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not row:
         return None
-    return PriorWrite(operation=row[0], details=row[1], entity=row[2], entity_id=row[3])
+    actor_id, operation, details, entity, entity_id = row[0]
+    return PriorWrite(
+        actor_id=actor_id, operation=operation, details=details, entity=entity, entity_id=entity_id
+    )
 
 
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
@@ -161,7 +166,9 @@ posted AS (
     GROUP BY audit_seq
 ),
 problems AS (
-    SELECT c.seq,
+    -- A gap is named by its first missing row; everything else by the row itself.
+    SELECT CASE WHEN c.seq >= 1 AND c.seq <> c.previous_seq + 1 THEN c.previous_seq + 1
+                ELSE c.seq END AS seq,
            CASE
                WHEN c.seq < 1 THEN
                    format('audit row #{} is numbered before the first row of the chain (inserted)', c.seq)
@@ -187,9 +194,12 @@ problems AS (
     UNION ALL
     -- A ring-fence's declared amount is the ceiling of every allocation: it must still be
     -- what its audited declaration says.
-    SELECT coalesce(a.seq, 0),
-           format('ring-fence #{} ({}) is not what audit row #{} declared', r.ringfence_id,
-                  r.name, coalesce(a.seq::VARCHAR, '?'))
+    SELECT a.seq,
+           CASE WHEN a.seq IS NULL
+                THEN format('ring-fence #{} ({}) has no audited declaration', r.ringfence_id, r.name)
+                ELSE format('ring-fence #{} ({}) is not what audit row #{} declared',
+                            r.ringfence_id, r.name, a.seq)
+           END
     FROM ringfence AS r
     LEFT JOIN audit_log AS a
         ON a.operation = 'declare ring-fence' AND a.entity_id = r.ringfence_id
@@ -200,7 +210,7 @@ problems AS (
        OR json_extract_string(a.details, '$.delegated_limit')
               IS DISTINCT FROM r.delegated_limit::VARCHAR
 )
-SELECT seq, problem FROM problems WHERE problem IS NOT NULL ORDER BY seq LIMIT 1
+SELECT seq, problem FROM problems WHERE problem IS NOT NULL ORDER BY seq NULLS LAST LIMIT 1
 """
 
 

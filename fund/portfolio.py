@@ -16,6 +16,7 @@ from enum import StrEnum
 import duckdb
 import pandas as pd
 
+from fund import register
 from fund.auth import Permission, User, require
 from fund.db import frame
 from fund.register import Instrument, Phase, RiskRating, phase_label
@@ -164,7 +165,7 @@ def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -
     from two sectors counts in both, while its match funding counts once per partner.
     """
     require(con, actor, Permission.READ_SUMMARY)
-    sql, params = _QUERIES[Dimension(by)]
+    sql, params = _QUERIES[register.choice(Dimension, by, "by")]
     return frame(con, sql, params)
 
 

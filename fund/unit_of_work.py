@@ -87,7 +87,12 @@ def perform(
         user = require(con, actor, permission)
         prior = audit.prior_write(con, key)
         if prior is not None:
-            if (prior.operation, prior.details) != (request.operation, details):
+            # A key replays only the same request by the same person; anything else is a clash.
+            if (prior.actor_id, prior.operation, prior.details) != (
+                user.user_id,
+                request.operation,
+                details,
+            ):
                 raise IdempotencyConflict(key)
             return Written(entity=prior.entity, entity_id=prior.entity_id, replayed=True)
         last_seq, last_hash = audit.head(con)

@@ -65,13 +65,11 @@ with st.form(f"experiment-{chosen}"):
             label="Service-user involvement",
             format_func=lambda v: v.value.capitalize(),
         )
-        phase = st.selectbox(
-            "Starting phase",
-            range(5),
-            format_func=phase_label,
-            disabled=bool(chosen),
-            help="Move phases below once the experiment exists",
-        )
+        if chosen:
+            phase = current["phase"]
+            st.text_input("Phase", phase_label(phase), disabled=True, help="Move phases below")
+        else:
+            phase = st.selectbox("Starting phase", range(5), format_func=phase_label)
         reason = st.text_input("Reason", value="" if chosen else "new experiment")
     st.write("Partners and their match funding (amounts in £, e.g. 2,500.00)")
     edited = st.data_editor(

