@@ -187,8 +187,8 @@ problems AS (
     LEFT JOIN posted AS p ON p.audit_seq = c.seq
     UNION ALL
     SELECT p.audit_seq,
-           format('ledger entries {} name audit row #{}, which does not exist (inserted)',
-                  p.entry_ids, p.audit_seq)
+           format('audit row #{} is missing, yet ledger entries {} name it: the row was deleted '
+                  'or the entries inserted', p.audit_seq, p.entry_ids)
     FROM posted AS p
     ANTI JOIN audit_log AS a ON a.seq = p.audit_seq
     UNION ALL
@@ -210,7 +210,10 @@ problems AS (
        OR json_extract_string(a.details, '$.delegated_limit')
               IS DISTINCT FROM r.delegated_limit::VARCHAR
 )
-SELECT seq, problem FROM problems WHERE problem IS NOT NULL ORDER BY seq NULLS LAST LIMIT 1
+-- Of two findings about one row, the one naming ledger entries says more.
+SELECT seq, problem FROM problems WHERE problem IS NOT NULL
+ORDER BY seq NULLS LAST, problem LIKE '%ledger entries%' DESC
+LIMIT 1
 """
 
 

@@ -259,7 +259,8 @@ def test_inserting_a_ledger_entry_with_no_write_behind_it_is_found(con, people, 
     check = verdict(con, people)
     assert check.seq == ghost_seq
     assert check.problem == (
-        f"ledger entries 1000 name audit row #{ghost_seq}, which does not exist (inserted)"
+        f"audit row #{ghost_seq} is missing, yet ledger entries 1000 name it: the row was deleted "
+        "or the entries inserted"
     )
 
 
