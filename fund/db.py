@@ -84,14 +84,21 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
 
+# Connections (by id) inside :func:`batch`: their service calls join its one transaction.
+_BATCHED: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Exactly one transaction: commit on success, roll back and re-raise on any error.
 
     DuckDB's COMMIT after a failed statement quietly rolls back, so an error must never be
     swallowed inside this block; a write-write conflict with another session becomes a
-    clear :class:`DatabaseBusy`.
+    clear :class:`DatabaseBusy`. Inside :func:`batch` it joins the batch's transaction.
     """
+    if id(con) in _BATCHED:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
@@ -105,6 +112,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("COMMIT")
     except duckdb.TransactionException:
         raise DatabaseBusy(RACE_LOST) from None
+
+
+@contextmanager
+def batch(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Many service calls as one all-or-nothing transaction, as an import needs.
+
+    Each call still checks its permission, idempotency key and invariants and appends its
+    own audit row; only the commit is shared, so the first refusal undoes the whole batch.
+    """
+    with transaction(con):
+        _BATCHED.add(id(con))
+        try:
+            yield con
+        finally:
+            _BATCHED.discard(id(con))
 
 
 def today() -> date:
