@@ -54,6 +54,7 @@ class Permission(StrEnum):
     EXPORT = "export the ledger"
     MANAGE_USERS = "manage users"
     REVIEW = "review the audit trail"
+    READ_PEOPLE = "see who is responsible for each experiment"
 
 
 _MONEY = {
@@ -65,7 +66,12 @@ _MONEY = {
     Permission.REQUEST_VIREMENT,
     Permission.APPROVE,
 }
-_READ_ALL = {Permission.READ_SUMMARY, Permission.READ_LEDGER, Permission.EXPORT}
+_READ_ALL = {
+    Permission.READ_SUMMARY,
+    Permission.READ_LEDGER,
+    Permission.EXPORT,
+    Permission.READ_PEOPLE,
+}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FUND_MANAGER: frozenset(_MONEY | _READ_ALL | {Permission.VERIFY_AUDIT}),

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from fund import register
-from fund.auth import Permission, User, require
+from fund.auth import Permission, User, may, require
 from fund.db import frame
 from fund.register import Instrument, Phase, RiskRating, phase_label
 
@@ -165,7 +165,10 @@ def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -
     from two sectors counts in both, while its match funding counts once per partner.
     """
     require(con, actor, Permission.READ_SUMMARY)
-    sql, params = _QUERIES[register.choice(Dimension, by, "by")]
+    dimension = register.choice(Dimension, by, "by")
+    if dimension is Dimension.OFFICIAL:
+        require(con, actor, Permission.READ_PEOPLE)
+    sql, params = _QUERIES[dimension]
     return frame(con, sql, params)
 
 
@@ -281,9 +284,21 @@ def experiments(
     official: str | None = None,
 ) -> pd.DataFrame:
     """Each experiment with its money and match funding; every filter optional."""
-    require(con, actor, Permission.READ_SUMMARY)
-    filters = [programme, instrument, phase, risk_rating, official]
-    return frame(con, _EXPERIMENTS, [value for f in filters for value in (f, f)])
+    user = require(con, actor, Permission.READ_SUMMARY)
+    named = may(user.role, Permission.READ_PEOPLE)
+    filters = [programme, instrument, phase, risk_rating, official if named else None]
+    listing = frame(con, _EXPERIMENTS, [value for f in filters for value in (f, f)])
+    # Board members read summaries: the responsible officials' names are not theirs to see.
+    return listing if named else listing.drop(columns=["official"])
+
+
+def officials(con: duckdb.DuckDBPyConnection, actor: User) -> list[str]:
+    """The responsible officials, for a filter; empty for those who may not see names."""
+    user = require(con, actor, Permission.READ_SUMMARY)
+    if not may(user.role, Permission.READ_PEOPLE):
+        return []
+    rows = con.execute("SELECT DISTINCT official FROM experiment ORDER BY 1").fetchall()
+    return [row[0] for row in rows]
 
 
 def changes(before: Headline, after: Headline) -> list[tuple[str, Decimal, Decimal]]:

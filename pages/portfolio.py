@@ -74,9 +74,13 @@ phase = choose[2].selectbox(
 risk = choose[3].selectbox(
     "Risk", [None, *RiskRating], format_func=lambda v: v.value.capitalize() if v else "All"
 )
-officials = portfolio.position(con, user, portfolio.Dimension.OFFICIAL)["official"]
-official = choose[4].selectbox(
-    "Responsible official", [None, *officials], format_func=lambda v: v or "All"
+officials = portfolio.officials(con, user)
+official = (
+    choose[4].selectbox(
+        "Responsible official", [None, *officials], format_func=lambda v: v or "All"
+    )
+    if officials
+    else None
 )
 listing = portfolio.experiments(
     con,
@@ -87,21 +91,18 @@ listing = portfolio.experiments(
     risk_rating=risk,
     official=official,
 )
-format.table(
-    listing[
-        [
-            "title",
-            "programme",
-            "instrument",
-            "phase",
-            "risk_rating",
-            "official",
-            "committed",
-            "paid",
-            "match_funding",
-        ]
-    ]
-)
+shown = [
+    "title",
+    "programme",
+    "instrument",
+    "phase",
+    "risk_rating",
+    "official",
+    "committed",
+    "paid",
+    "match_funding",
+]
+format.table(listing[[c for c in shown if c in listing.columns]])
 st.caption(
     f"{format.count(len(listing), 'experiment')}. Money in £; committed and paid are net of reversals."
 )
