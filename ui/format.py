@@ -41,8 +41,9 @@ HEADINGS = {
     "moved_at": "Moved at (UTC)",
     "display_name": "Name",
     "username": "User name",
-    "created_at": "Created",
-    "last_sign_in": "Last sign-in",
+    "created_at": "Created (UTC)",
+    "last_sign_in": "Last sign-in (UTC)",
+    "user_id": "User #",
     "seq": "Row #",
     "entity_id": "Record #",
     "from_programme": "From programme",
@@ -102,7 +103,7 @@ VALUE_LABELS = {
 }
 
 # Columns of free text that deserve room.
-WIDE = {"reason", "details", "title", "experiment", "purpose", "target", "label"}
+WIDE = {"reason", "details", "purpose", "target"}
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
