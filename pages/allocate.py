@@ -172,5 +172,9 @@ with approvals:
                 )
 
 with standing:
-    format.table(portfolio.position(con, user, portfolio.Dimension.RINGFENCE))
-    format.table(portfolio.position(con, user, portfolio.Dimension.PROGRAMME))
+    ringfences = portfolio.position(con, user, portfolio.Dimension.RINGFENCE)
+    format.table(
+        ringfences[["ringfence", "ring_fence", "allocated", "headroom", "committed", "paid"]]
+    )
+    by_programme = portfolio.position(con, user, portfolio.Dimension.PROGRAMME)
+    format.table(by_programme[["programme", "allocated", "committed", "available", "paid"]])

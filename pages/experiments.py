@@ -148,4 +148,8 @@ if chosen:
                 route=route,
                 reason=why,
             )
-    format.table(lifecycle.history(con, user, chosen))
+    moves = lifecycle.history(con, user, chosen)
+    if moves.empty:
+        st.caption("No lifecycle moves recorded yet.")
+    else:
+        format.table(moves)
