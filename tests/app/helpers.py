@@ -22,27 +22,22 @@ where the page sets a key).
 
 from __future__ import annotations
 
-import atexit
-import functools
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from argon2 import PasswordHasher
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, local_script_runner
 from streamlit.testing.v1.element_tree import Block
 
-from fund import auth, db
+from fund import auth
 from tests import conftest
+from tests.integration import helpers as integration
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+FAST_HASHER = integration.FAST_HASHER
 
 # Every table a form can write to; a refused submission leaves each count as it was.
 TABLES = (
@@ -60,44 +55,18 @@ TABLES = (
 )
 
 
-@dataclass(frozen=True)
-class _Template:
-    path: Path
-    people: conftest.People
-    portfolio: conftest.Portfolio
-
-
-@functools.cache
-def _template() -> _Template:
-    """The database the conftest ``people`` and ``portfolio`` fixtures build, built once."""
-    folder = Path(tempfile.mkdtemp(prefix="ringfence-app-template-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = folder / "fund.duckdb"
-    real, auth._hasher = auth._hasher, FAST_HASHER
-    try:
-        con = db.connect(path)
-        people = conftest.people.__wrapped__(con)
-        built = conftest.portfolio.__wrapped__(con, people)
-        con.close()
-    finally:
-        auth._hasher = real
-    return _Template(path=path, people=people, portfolio=built)
-
-
 def copy_of_template(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """For a ``con`` fixture: this test's own copy of the template, at the path the app opens."""
-    shutil.copy(_template().path, db_path)
-    connection = db.connect(db_path)
-    yield connection
-    connection.close()
+    with integration.copy_of_template(db_path.parent) as connection:
+        yield connection
 
 
 def template_people() -> conftest.People:
-    return _template().people
+    return integration.fixture_template().people
 
 
 def template_portfolio() -> conftest.Portfolio:
-    return _template().portfolio
+    return integration.fixture_template().portfolio
 
 
 def fast_passwords(monkeypatch) -> None:
