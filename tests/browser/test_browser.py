@@ -23,22 +23,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from fund import db, ledger, register, users
-from fund.auth import authenticate
+from fund import db, demo
 from fund.money import format_gbp
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = ROOT / ".screenshots"
-PASSWORD = "correct horse battery"
+PASSWORDS = {u.username: u.password for u in demo.DEMO_USERS}
 STARTUP_SECONDS = 60
 TIMEOUT_MS = 20_000  # a Streamlit rerun takes a moment, more so on a busy CI machine
 
@@ -47,8 +45,6 @@ AUDITOR = "auditor"
 PROGRAMME = "Financial inclusion"
 AMOUNT = "25,000.00"
 REASON = "Browser test: top-up for the financial inclusion pilots"
-AVAILABLE_BEFORE = "£100,000.00"
-AVAILABLE_AFTER = "£125,000.00"
 
 pytestmark = pytest.mark.browser
 
@@ -59,66 +55,10 @@ pytestmark = pytest.mark.browser
 
 
 def build_database(path: Path) -> None:
-    """A small fund: a £1,000,000.00 ring-fence, two programmes, £100,000.00 allocated to
-    the first, and a fund manager and an auditor who can sign in with PASSWORD."""
-    keys = iter(range(1, 1000))
-
-    def key() -> str:
-        return f"browser-{next(keys)}"
-
+    """A temporary demo database: the £5,000,000.00 demo fund and its demo users."""
     con = db.connect(path)
     try:
-        admin = users.bootstrap_admin(
-            con, username="admin", display_name="Ada Admin", password=PASSWORD
-        )
-        for username, shown, role in [
-            (MANAGER, "Mo Manager", "fund_manager"),
-            (AUDITOR, "Aud Itor", "auditor"),
-        ]:
-            users.add_user(
-                con,
-                admin,
-                username=username,
-                display_name=shown,
-                role=role,
-                password=PASSWORD,
-                key=key(),
-            )
-        manager = authenticate(con, MANAGER, PASSWORD)
-        ringfence_id = register.declare_ringfence(
-            con,
-            manager,
-            name="Innovation Fund",
-            owner_body="Northborough Council",
-            financial_years="2025-26 to 2026-27",
-            declared_amount="1000000.00",
-            purpose="Test new ways to help residents",
-            advertised_on=date(2025, 3, 1),
-            delegated_limit="10000.00",
-            key=key(),
-        ).entity_id
-        first, _second = (
-            register.add_programme(
-                con,
-                manager,
-                ringfence_id=ringfence_id,
-                name=name,
-                target=target,
-                key=key(),
-            ).entity_id
-            for name, target in [
-                ("Young people into work", "Halve youth unemployment in the borough"),
-                (PROGRAMME, "Every resident has a bank account"),
-            ]
-        )
-        ledger.allocate(
-            con,
-            manager,
-            programme_id=first,
-            amount="100000.00",
-            reason="first allocation",
-            key=key(),
-        )
+        demo.build(con)
     finally:
         # DuckDB lets one process at a time open the file: the server must have it alone.
         con.close()
@@ -290,7 +230,7 @@ def sign_in(page: Page, username: str) -> None:
     page.goto("/")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORDS[username])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
@@ -345,10 +285,9 @@ def test_allocation_moves_available_and_reaches_the_audit_trail(page: Page, came
     camera("sign-in")
     sign_in(page, MANAGER)
     open_page(page, "Portfolio")
-    expect(metric(page, "Available")).to_have_text(AVAILABLE_BEFORE)
+    expect(metric(page, "Available")).to_contain_text("£")
     before = pounds(metric(page, "Available").inner_text())
     after = format_gbp(before + pounds(AMOUNT))
-    assert after == AVAILABLE_AFTER
     camera("manager-portfolio-before")
 
     # ... allocates money to a programme ...
@@ -387,7 +326,7 @@ def test_allocation_moves_available_and_reaches_the_audit_trail(page: Page, came
     operation.click()
     page.get_by_role("option", name="allocate", exact=True).click()
     expect(operation).to_have_value("allocate")
-    expect(trail.get_by_text("2 audit rows")).to_be_visible()
+    expect(trail.get_by_text("audit rows, newest first")).to_be_visible()
     camera("auditor-audit-trail")
     shown = grid_row(trail.get_by_test_id("stDataFrame"), REASON)
     assert (shown["Operation"], shown["Actor"], shown["Reason"]) == ("allocate", MANAGER, REASON)
@@ -396,7 +335,7 @@ def test_allocation_moves_available_and_reaches_the_audit_trail(page: Page, came
         trail.get_by_role("button", name="Download CSV").click()
     exported = Path(download.value.path()).read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(exported)))
-    assert [row["operation"] for row in rows] == ["allocate", "allocate"], exported
+    assert {row["operation"] for row in rows} == {"allocate"}, exported
     newest = rows[0]
     assert (newest["actor"], newest["reason"]) == (MANAGER, REASON), exported
     assert json.loads(newest["details"])["amount"] == AMOUNT.replace(",", ""), exported
