@@ -38,7 +38,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SHOTS = ROOT / ".screenshots"
 PASSWORDS = {u.username: u.password for u in demo.DEMO_USERS}
 STARTUP_SECONDS = 60
-TIMEOUT_MS = 20_000  # a Streamlit rerun takes a moment, more so on a busy CI machine
+TIMEOUT_MS = 45_000  # a Streamlit rerun takes a moment, more so on a busy CI machine
 
 MANAGER = "manager"
 AUDITOR = "auditor"

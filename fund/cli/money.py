@@ -1,0 +1,161 @@
+"""Moving money on the ledger: allocate, commit, pay, decommit, recover, write off, reverse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from fund import ledger
+from fund.cli.output import gbp
+from fund.cli.session import Session, pass_session
+from fund.cli.writes import AMOUNT_SETTINGS, date_option, perform_write, write_options
+from fund.unit_of_work import Written
+
+
+@click.command(context_settings=AMOUNT_SETTINGS)
+@click.argument("programme_id")
+@click.argument("amount")
+@date_option
+@write_options
+@pass_session
+def allocate(session: Session, programme_id, amount, on, reason, key, as_json) -> None:
+    """Allocate AMOUNT from its ring-fence to programme PROGRAMME_ID."""
+    perform_write(
+        session,
+        ledger.allocate,
+        lambda w: (
+            f"Allocated {gbp(amount)} to programme #{programme_id} (ledger entry #{w.entity_id})."
+        ),
+        key=key,
+        as_json=as_json,
+        programme_id=programme_id,
+        amount=amount,
+        on=on,
+        reason=reason,
+    )
+
+
+@click.command(context_settings=AMOUNT_SETTINGS)
+@click.argument("experiment_id")
+@click.argument("amount")
+@click.option("--to", "counterparty", required=True, help="Who the money is committed to.")
+@date_option
+@write_options
+@pass_session
+def commit(session: Session, experiment_id, amount, counterparty, on, reason, key, as_json):
+    """Commit AMOUNT to experiment EXPERIMENT_ID (an award, contract or investment).
+
+    Above the ring-fence's delegated limit the commitment waits for a second fund manager:
+    the request id is printed, for 'fund approve'.
+    """
+
+    def said(written: Written) -> str:
+        if written.entity == "approval request":
+            return (
+                f"Commitment of {gbp(amount)} to {counterparty} is above the delegated limit: "
+                f"it awaits a second fund manager as request #{written.entity_id} "
+                f"(fund approve {written.entity_id} --reason ...)."
+            )
+        return (
+            f"Committed {gbp(amount)} to {counterparty} for experiment #{experiment_id}: "
+            f"commitment #{written.entity_id}."
+        )
+
+    perform_write(
+        session,
+        ledger.commit,
+        said,
+        key=key,
+        as_json=as_json,
+        experiment_id=experiment_id,
+        amount=amount,
+        counterparty=counterparty,
+        on=on,
+        reason=reason,
+    )
+
+
+def _against_commitment(
+    name: str, service: Callable[..., Written], verb: str, help: str
+) -> click.Command:
+    """A command that moves AMOUNT against a commitment (pay, decommit, ...)."""
+
+    @click.command(name, context_settings=AMOUNT_SETTINGS, help=help)
+    @click.argument("commitment_id")
+    @click.argument("amount")
+    @date_option
+    @write_options
+    @pass_session
+    def command(session: Session, commitment_id, amount, on, reason, key, as_json) -> None:
+        perform_write(
+            session,
+            service,
+            lambda w: (
+                f"{verb} {gbp(amount)} against commitment #{commitment_id} "
+                f"(ledger entry #{w.entity_id})."
+            ),
+            key=key,
+            as_json=as_json,
+            commitment_id=commitment_id,
+            amount=amount,
+            on=on,
+            reason=reason,
+        )
+
+    return command
+
+
+pay = _against_commitment(
+    "pay",
+    ledger.pay,
+    "Paid",
+    "Record a payment (disbursement) of AMOUNT against commitment COMMITMENT_ID; "
+    "never more than its unpaid balance.",
+)
+decommit = _against_commitment(
+    "decommit",
+    ledger.decommit,
+    "Decommitted",
+    "Release AMOUNT of commitment COMMITMENT_ID that will not be spent.",
+)
+recover = _against_commitment(
+    "recover",
+    ledger.recover,
+    "Recovered",
+    "Record AMOUNT coming back on commitment COMMITMENT_ID: a clawback or a repayment.",
+)
+write_off = _against_commitment(
+    "write-off",
+    ledger.write_off,
+    "Wrote off",
+    "Recognise that AMOUNT paid on commitment COMMITMENT_ID will not come back.",
+)
+
+
+@click.command()
+@click.argument("entry_id")
+@write_options
+@pass_session
+def reverse(session: Session, entry_id, reason, key, as_json) -> None:
+    """Correct ledger entry ENTRY_ID by posting its opposite, dated today."""
+    perform_write(
+        session,
+        ledger.reverse,
+        lambda w: f"Reversed entry #{entry_id} with ledger entry #{w.entity_id}.",
+        key=key,
+        as_json=as_json,
+        entry_id=entry_id,
+        reason=reason,
+    )
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    allocate,
+    commit,
+    pay,
+    decommit,
+    recover,
+    write_off,
+    reverse,
+)

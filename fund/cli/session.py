@@ -1,0 +1,77 @@
+"""The session: which database, and who is acting."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import duckdb
+
+from fund import db
+from fund.auth import User, sign_in
+from fund.errors import ValidationError
+
+PASSWORD_ENV = "RINGFENCE_PASSWORD"
+NEW_PASSWORD_ENV = "RINGFENCE_NEW_PASSWORD"
+
+
+@dataclass
+class Session:
+    """Opens the database and signs the user in at most once per invocation."""
+
+    path: Path
+    username: str | None
+    con: duckdb.DuckDBPyConnection | None = None
+    user: User | None = None
+
+    def connect(self, *, create: bool = False) -> duckdb.DuckDBPyConnection:
+        """The open, migrated database; refused if it does not exist (unless ``create``)."""
+        if self.con is None:
+            if not create and not self.path.exists():
+                raise ValidationError(
+                    "database",
+                    f"there is no database at {self.path}; create one with "
+                    "'fund init --admin USER' or 'fund demo'",
+                )
+            self.con = db.connect(self.path)
+        return self.con
+
+    def actor(self) -> User:
+        """The user named by --as, signed in with their password."""
+        if self.user is None:
+            if not self.username:
+                raise click.UsageError("say who is acting: --as USER (or set RINGFENCE_USER)")
+            # Ask before opening the file, so a waiting prompt never holds the database.
+            password = _password(f"Password for {self.username}")
+            self.user = sign_in(self.connect(), self.username, password)
+        return self.user
+
+    def open(self) -> tuple[duckdb.DuckDBPyConnection, User]:
+        """The database and the signed-in user: what every service call needs."""
+        user = self.actor()
+        return self.connect(), user
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def _password(prompt: str) -> str:
+    given = os.environ.get(PASSWORD_ENV)
+    if given is not None:
+        return given
+    return click.prompt(prompt, hide_input=True, err=True)
+
+
+def new_password(env: str, prompt: str) -> str:
+    """A password being set: from ``env``, or typed twice at a hidden prompt."""
+    given = os.environ.get(env)
+    if given is not None:
+        return given
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)

@@ -1,0 +1,79 @@
+"""Writes: one shared path, and one set of options, for every command that changes the fund."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import click
+
+from fund.cli.output import emit_json, json_option
+from fund.cli.session import Session
+from fund.unit_of_work import Written
+
+# Commands that take an AMOUNT let "-5" through as an argument, so that the service (not
+# click) refuses it, naming the field and the rule.
+AMOUNT_SETTINGS = {"ignore_unknown_options": True}
+
+
+def write_options(command: Callable) -> Callable:
+    """--reason (required), --key (the idempotency key) and --json, for every write."""
+    command = json_option(command)
+    command = click.option(
+        "--key",
+        help="Idempotency key: retrying with the same key writes once. "
+        "When omitted, a new one is made and printed.",
+    )(command)
+    return click.option(
+        "--reason", required=True, help="Why: recorded with the change in the audit log."
+    )(command)
+
+
+def date_option(command: Callable) -> Callable:
+    return click.option(
+        "--date", "on", metavar="YYYY-MM-DD", help="Value date (default today; never future)."
+    )(command)
+
+
+def perform_write(
+    session: Session,
+    service: Callable[..., Written],
+    said: Callable[[Written], str],
+    *,
+    key: str | None,
+    as_json: bool,
+    **arguments: object,
+) -> Written:
+    """Sign in, call ``service`` once with an idempotency key, and report what it wrote.
+
+    ``said`` turns the result into the sentence printed for people.
+    """
+    generated = key is None
+    key = str(uuid.uuid4()) if generated else key
+    written = service(*session.open(), key=key, **arguments)
+    if as_json:
+        _report_json(written, key)
+    else:
+        _report_text(written, said, key, generated)
+    return written
+
+
+def _report_json(written: Written, key: str) -> None:
+    emit_json(
+        {
+            "entity": written.entity,
+            "id": written.entity_id,
+            "replayed": written.replayed,
+            "key": key,
+        }
+    )
+
+
+def _report_text(
+    written: Written, said: Callable[[Written], str], key: str, generated: bool
+) -> None:
+    if written.replayed:
+        click.echo("Already done with this key, so nothing new was written:")
+    click.echo(said(written))
+    if generated:
+        click.echo(f"Key: {key} (to retry safely, give --key {key})")

@@ -1,0 +1,159 @@
+"""Carrying the plan out through the services: the demo users, the register, every money
+move and the virements, with the same permissions and invariants as real input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from fund import users
+from fund.auth import Role, User
+from fund.db import utc_now
+from fund.demo.accounts import DEMO_USERS, mark_as_demo
+from fund.demo.catalogue import DECLARED, DELEGATED_LIMIT, OWNER_BODY, PROGRAMMES, RINGFENCE_NAME
+from fund.demo.experiments import ExperimentPlan
+from fund.demo.moves import carry_out, vire
+from fund.demo.plan import plan
+from fund.demo.run import Run
+from fund.errors import ValidationError
+from fund.register import add_experiment, add_programme, declare_ringfence
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoSummary:
+    """What :func:`build` made, for the CLI to report and tests to look up."""
+
+    ringfence_id: int
+    programme_ids: tuple[int, ...]
+    experiment_ids: tuple[int, ...]
+    commitments: int
+    ledger_entries: int
+    reversals: int
+    approvals: int
+    pending_request_id: int
+
+
+def build(
+    con: duckdb.DuckDBPyConnection, *, seed: int = 2026, today: date | None = None
+) -> DemoSummary:
+    """Fill an empty, migrated database with the demo users and portfolio.
+
+    Every row goes through the services, so the demo obeys every permission and invariant a
+    real fund does. ``today`` (default: today, UTC) anchors the two years of value dates;
+    reversals and approved virements are dated the day the build runs, as the ledger
+    dates every correction when it is made.
+    """
+    today = today or utc_now().date()
+    if today > utc_now().date():
+        raise ValidationError("today", f"must not be in the future, not {today}")
+    if con.execute("SELECT count(*) FROM app_user").fetchall()[0][0]:
+        raise ValidationError(
+            "database", "the demo goes into an empty database; this one has users"
+        )
+    run = Run(con=con, plan=plan(seed=seed, today=today))
+    mark_as_demo(con)
+    _add_users(run)
+    ringfence_id = _add_register(run)
+    for move in run.plan.moves:
+        carry_out(run, move)
+    pending = vire(run)
+    return _summary(run, ringfence_id, pending)
+
+
+def _add_users(run: Run) -> None:
+    """The admin founds the database and adds one user per role, plus a second fund manager."""
+    admin_spec, *others = DEMO_USERS
+    admin = users.bootstrap_admin(
+        run.con,
+        username=admin_spec.username,
+        display_name=admin_spec.display_name,
+        password=admin_spec.password,
+    )
+    managers = []
+    for spec in others:
+        written = users.add_user(
+            run.con,
+            admin,
+            username=spec.username,
+            display_name=spec.display_name,
+            role=spec.role.value,
+            password=spec.password,
+            key=run.key(),
+            reason="demo account",
+        )
+        if spec.role == Role.FUND_MANAGER:
+            managers.append(
+                User(
+                    user_id=written.entity_id,
+                    username=spec.username,
+                    display_name=spec.display_name,
+                    role=spec.role,
+                )
+            )
+    run.managers = tuple(managers)
+
+
+def _add_register(run: Run) -> int:
+    """The ring-fence, its programmes and experiments, as the first fund manager records them."""
+    blueprint, manager = run.plan, run.manager(0)
+    ringfence_id = declare_ringfence(
+        run.con,
+        manager,
+        name=RINGFENCE_NAME,
+        owner_body=OWNER_BODY,
+        financial_years=blueprint.financial_years,
+        declared_amount=DECLARED,
+        purpose=blueprint.purpose,
+        advertised_on=blueprint.window.advertised,
+        delegated_limit=DELEGATED_LIMIT,
+        key=run.key(),
+        reason="Declared and advertised by the Council's cabinet",
+    ).entity_id
+    for spec in PROGRAMMES:
+        run.programme_ids.append(
+            add_programme(
+                run.con,
+                manager,
+                ringfence_id=ringfence_id,
+                name=spec.name,
+                target=spec.target,
+                key=run.key(),
+                reason="Challenge area agreed by the fund's board",
+            ).entity_id
+        )
+    for experiment in blueprint.experiments:
+        run.experiment_ids.append(_add_experiment(run, experiment))
+    return ringfence_id
+
+
+def _add_experiment(run: Run, experiment: ExperimentPlan) -> int:
+    return add_experiment(
+        run.con,
+        run.manager(0),
+        programme_id=run.programme_ids[experiment.programme],
+        title=experiment.title,
+        instrument=experiment.instrument.value,
+        phase=experiment.phase,
+        risk_rating=experiment.risk.value,
+        official=experiment.official,
+        user_involvement=experiment.involvement.value,
+        partners=list(experiment.partners),
+        key=run.key(),
+        reason="Selected by the programme panel",
+    ).entity_id
+
+
+def _summary(run: Run, ringfence_id: int, pending: int) -> DemoSummary:
+    entries = run.con.execute("SELECT count(*) FROM ledger_entry").fetchall()[0][0]
+    return DemoSummary(
+        ringfence_id=ringfence_id,
+        programme_ids=tuple(run.programme_ids),
+        experiment_ids=tuple(run.experiment_ids),
+        commitments=len(run.commitments),
+        ledger_entries=entries,
+        reversals=run.reversals,
+        approvals=run.approvals,
+        pending_request_id=pending,
+    )
