@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -129,9 +130,14 @@ def batch(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]
             _BATCHED.discard(id(con))
 
 
+# The fund's books are kept on UK dates (a value date of "today" at 00:30 BST is today);
+# times recorded on rows stay in UTC.
+BOOKS_TIMEZONE = ZoneInfo("Europe/London")
+
+
 def today() -> date:
-    """Today's date in UTC: the default value date, and the latest one allowed."""
-    return utc_now().date()
+    """Today's date in the UK: the default value date, and the latest one allowed."""
+    return datetime.now(BOOKS_TIMEZONE).date()
 
 
 def utc_now() -> datetime:

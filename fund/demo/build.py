@@ -8,9 +8,8 @@ from datetime import date
 
 import duckdb
 
-from fund import users
+from fund import db, users
 from fund.auth import Role, User
-from fund.db import utc_now
 from fund.demo.accounts import DEMO_USERS, mark_as_demo
 from fund.demo.catalogue import DECLARED, DELEGATED_LIMIT, OWNER_BODY, PROGRAMMES, RINGFENCE_NAME
 from fund.demo.experiments import ExperimentPlan
@@ -45,8 +44,8 @@ def build(
     reversals and approved virements are dated the day the build runs, as the ledger
     dates every correction when it is made.
     """
-    today = today or utc_now().date()
-    if today > utc_now().date():
+    today = today or db.today()
+    if today > db.today():
         raise ValidationError("today", f"must not be in the future, not {today}")
     if con.execute("SELECT count(*) FROM app_user").fetchall()[0][0]:
         raise ValidationError(

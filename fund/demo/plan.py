@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from fund.db import utc_now
+from fund import db
 from fund.demo.amounts import ceil_to
 from fund.demo.catalogue import DECLARED, FI, MH, OWNER_BODY, PROGRAMMES, YP
 from fund.demo.experiments import ExperimentPlan, large_experiments, small_grants
@@ -61,7 +61,7 @@ class Plan:
 def plan(*, seed: int = 2026, today: date | None = None) -> Plan:
     """Decide the whole demo portfolio; the same seed and day always give the same plan."""
     rng = random.Random(seed)
-    window = window_as_of(today or utc_now().date())
+    window = window_as_of(today or db.today())
     experiments = large_experiments(rng, window) + small_grants(rng, window)
     moves = _allocations(experiments, window)
     for position, experiment in enumerate(experiments):

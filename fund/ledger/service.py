@@ -15,7 +15,6 @@ import duckdb
 
 from fund import db, register
 from fund.auth import Permission, User
-from fund.db import utc_now
 from fund.errors import NotFound, ValidationError
 from fund.ledger import approvals
 from fund.ledger.posting import booked, gains_matter, open_commitment, post
@@ -212,7 +211,7 @@ def reverse(
         attempt = Attempt(
             label=f"reversal of entry #{original[0]} ({original[1]})", amount=abs(original[5])
         )
-        (new_id,) = post(step, [movement], attempt, utc_now().date())
+        (new_id,) = post(step, [movement], attempt, db.today())
         return "ledger entry", new_id
 
     return perform(con, actor, Permission.REVERSE, request, change)
