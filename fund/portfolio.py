@@ -203,6 +203,20 @@ def burn_by_month(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
     return frame(con, _BURN)
 
 
+# The money figures of the total position, in the order they are shown.
+POSITION_FIGURES = (
+    "ring_fence",
+    "allocated",
+    "committed",
+    "paid",
+    "recovered",
+    "written_off",
+    "outstanding",
+    "available",
+    "headroom",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Headline:
     """The figures at the top of the dashboard and of `fund position`."""
@@ -223,20 +237,7 @@ class Headline:
 def headline(con: duckdb.DuckDBPyConnection, actor: User) -> Headline:
     total = position(con, actor, Dimension.TOTAL)
     row = total.iloc[0] if len(total) else None
-    money = {
-        name: (row[name] if row is not None else Decimal("0.00"))
-        for name in (
-            "ring_fence",
-            "allocated",
-            "committed",
-            "paid",
-            "recovered",
-            "written_off",
-            "outstanding",
-            "available",
-            "headroom",
-        )
-    }
+    money = {name: (row[name] if row is not None else Decimal("0.00")) for name in POSITION_FIGURES}
     match = con.execute(
         "SELECT CAST(coalesce(sum(match_cash + match_in_kind), 0) AS DECIMAL(18,2))"
         " FROM experiment_partner"
@@ -303,23 +304,12 @@ def officials(con: duckdb.DuckDBPyConnection, actor: User) -> list[str]:
 
 def changes(before: Headline, after: Headline) -> list[tuple[str, Decimal, Decimal]]:
     """The headline figures a write moved, as (figure, before, after), for 'what changed'."""
-    names = [
-        "ring_fence",
-        "allocated",
-        "committed",
-        "paid",
-        "recovered",
-        "written_off",
-        "outstanding",
-        "available",
-        "headroom",
-    ]
     return [
         (
             name.replace("_", " ").capitalize().replace("Ring fence", "Ring-fence"),
             getattr(before, name),
             getattr(after, name),
         )
-        for name in names
+        for name in POSITION_FIGURES
         if getattr(before, name) != getattr(after, name)
     ]
