@@ -6,6 +6,7 @@ hidden from the menu and, if reached anyway, show "not permitted" (the services 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -71,12 +72,22 @@ def signed_out() -> st.navigation:
     )
 
 
-if session.user() is None:
-    signed_out().run()
-else:
+def main() -> None:
+    if session.user() is None:
+        signed_out().run()
+        return
     page = navigation()
     sidebar()
-    try:
-        page.run()
-    except RingfenceError as refusal:  # e.g. a permission withdrawn between two clicks
-        st.error(format.plain(describe(refusal)))
+    page.run()
+
+
+try:
+    main()
+except RingfenceError as refusal:  # e.g. a permission withdrawn between two clicks
+    st.error(format.plain(describe(refusal)))
+except Exception:  # never a traceback for the person at the screen; the log keeps it
+    logging.getLogger("ringfence").exception("a page failed")
+    st.error(
+        "Something went wrong on our side and the page stopped. Nothing was half-written: "
+        "every change is one transaction. The details are in the server's log."
+    )

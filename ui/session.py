@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 
 import duckdb
@@ -30,11 +31,16 @@ def database() -> duckdb.DuckDBPyConnection:
     return _open(os.environ.get("RINGFENCE_DB", str(db.DEFAULT_PATH)))
 
 
+_thread = threading.local()
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
-    """This session's own cursor: a DuckDB connection refuses use from two threads."""
-    if "cursor" not in st.session_state:
-        st.session_state.cursor = database().cursor()
-    return st.session_state.cursor
+    """This script run's own cursor. A DuckDB connection refuses use from two threads at
+    once, and a click can start a session's next run while its last one is still finishing
+    a query, so cursors belong to the thread that runs the script, not to the session."""
+    if getattr(_thread, "cursor", None) is None:
+        _thread.cursor = database().cursor()
+    return _thread.cursor
 
 
 def user() -> User | None:
@@ -57,8 +63,7 @@ def user() -> User | None:
 
 def sign_out() -> None:
     for name in list(st.session_state.keys()):
-        if name != "cursor":
-            del st.session_state[name]
+        del st.session_state[name]
 
 
 def show_flash() -> None:
