@@ -1,17 +1,30 @@
-"""Shared fixtures: a fresh migrated database on a temporary file, users for every role,
-and a small funded portfolio to act on."""
+"""Shared fixtures: a migrated database on a temporary file holding users for every role and
+a small portfolio, and that portfolio funded.
+
+Building them takes fifteen audited writes and a migration, so :func:`template` builds them
+once per process and each test gets its own copy of that file (same rows, ids and users).
+Argon2 runs at its lowest cost in tests: the hashes are still argon2, only cheaper.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
+from argon2 import PasswordHasher
 
-from fund import db, ledger, register, users
+from fund import auth, db, ledger, register, users
 from fund.auth import Role, User, authenticate
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 PASSWORD = "correct horse battery"
 _keys = itertools.count(1)
@@ -55,15 +68,7 @@ def db_path(tmp_path):
     return tmp_path / "fund.duckdb"
 
 
-@pytest.fixture
-def con(db_path) -> duckdb.DuckDBPyConnection:
-    connection = db.connect(db_path)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def people(con) -> People:
+def build_people(con: duckdb.DuckDBPyConnection) -> People:
     admin = users.bootstrap_admin(
         con, username="admin", display_name="Ada Admin", password=PASSWORD
     )
@@ -85,8 +90,7 @@ def people(con) -> People:
     )
 
 
-@pytest.fixture
-def portfolio(con, people) -> Portfolio:
+def build_portfolio(con: duckdb.DuckDBPyConnection, people: People) -> Portfolio:
     fm = people.manager
     ringfence_id = register.declare_ringfence(
         con,
@@ -160,6 +164,54 @@ def portfolio(con, people) -> Portfolio:
     return Portfolio(
         ringfence_id, other_ringfence_id, programme_id, other_programme_id, experiments
     )
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    people: People
+    portfolio: Portfolio
+
+
+@functools.cache
+def template() -> Template:
+    """The database of :func:`build_people` and :func:`build_portfolio`, built once."""
+    folder = Path(tempfile.mkdtemp(prefix="ringfence-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "fund.duckdb"
+    real_hasher, auth._hasher = auth._hasher, FAST_HASHER
+    try:
+        con = db.connect(path)
+        people = build_people(con)
+        built = build_portfolio(con, people)
+        con.close()
+    finally:
+        auth._hasher = real_hasher
+    return Template(path=path, people=people, portfolio=built)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch):
+    monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
+
+
+@pytest.fixture
+def con(db_path) -> duckdb.DuckDBPyConnection:
+    """This test's own copy of the template database, at ``db_path`` (where the app looks)."""
+    shutil.copy(template().path, db_path)
+    connection = db.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def people(con) -> People:
+    return template().people
+
+
+@pytest.fixture
+def portfolio(con, people) -> Portfolio:
+    return template().portfolio
 
 
 @pytest.fixture

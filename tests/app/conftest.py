@@ -1,8 +1,7 @@
 """Streamlit AppTest fixtures: the real app.py against a copy of a template database.
 
 The shared ``con``, ``people`` and ``portfolio`` fixtures of ``tests/conftest.py`` are
-built once per process on a template file and copied for each test (same rows, ids and
-users), with argon2 at its lowest cost; see ``tests/app/helpers.py``.
+copies of a template database, at the path the app opens.
 
 AppTest re-detects a ``pages/`` folder and falls back to Streamlit's legacy multipage mode
 unless ``PagesManager.uses_pages_directory`` is False on the class, which is what
@@ -19,26 +18,6 @@ from streamlit.testing.v1 import AppTest
 from tests.app import helpers
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def con(db_path):
-    yield from helpers.copy_of_template(db_path)
-
-
-@pytest.fixture
-def people(con):
-    return helpers.template_people()
-
-
-@pytest.fixture
-def portfolio(con):
-    return helpers.template_portfolio()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    helpers.fast_passwords(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,12 @@
 """What the page tests share: fast fixtures, finding widgets by label, counting rows.
 
-**Fixtures.** Each test module defines these fixtures in a few lines over the functions here:
+**Fixtures** (used by ``tests/app/conftest.py``; ``con``, ``people`` and ``portfolio`` come
+from ``tests/conftest.py``):
 
-- ``con``, ``people``, ``portfolio`` (:func:`copy_of_template`, :func:`template_people`,
-  :func:`template_portfolio`): the shared fixtures of ``tests/conftest.py`` built once per
-  process on a template file and copied for each test (same rows, ids and users), instead of
-  fifteen audited writes and nine argon2 hashes per test.
-- ``_fast_passwords`` (:func:`fast_passwords`): argon2 at its lowest cost. Hashes are still
-  argon2; only the work factor differs, so the sign-in path is unchanged.
-- ``_navigation_like_the_server`` (:func:`navigation_like_the_server`): replaces the fixture
-  of that name in ``tests/app/conftest.py``, which sets ``uses_pages_directory`` on the
-  PagesManager *instance*; the script runner reads the *class* attribute, so with it
-  ``switch_page`` runs the page through Streamlit's legacy pages/ mode without app.py (no
-  sidebar, no ``st.navigation``), unlike the server.
-- ``menus`` (:func:`spy_on_menus`): the pages ``st.navigation`` put in the menu, per run.
+- :func:`navigation_like_the_server`: Streamlit's script runner reads the *class* attribute
+  ``PagesManager.uses_pages_directory``; with it False, ``switch_page`` runs app.py and its
+  ``st.navigation`` as the server does, not the legacy pages/ mode.
+- :func:`spy_on_menus`: the pages ``st.navigation`` put in the menu, per run.
 
 **Widgets.** Several forms share labels ("Amount (£)", "Reason"); :func:`text` and
 :func:`select` pick one by label and order of appearance (or use ``at.text_input(key=…)``
@@ -24,20 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import duckdb
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, local_script_runner
 from streamlit.testing.v1.element_tree import Block
-
-from fund import auth
-from tests import conftest
-from tests.integration import helpers as integration
-
-FAST_HASHER = integration.FAST_HASHER
 
 # Every table a form can write to; a refused submission leaves each count as it was.
 TABLES = (
@@ -53,24 +37,6 @@ TABLES = (
     "scaling_record",
     "audit_log",
 )
-
-
-def copy_of_template(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """For a ``con`` fixture: this test's own copy of the template, at the path the app opens."""
-    with integration.copy_of_template(db_path.parent) as connection:
-        yield connection
-
-
-def template_people() -> conftest.People:
-    return integration.fixture_template().people
-
-
-def template_portfolio() -> conftest.Portfolio:
-    return integration.fixture_template().portfolio
-
-
-def fast_passwords(monkeypatch) -> None:
-    monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
 
 
 def navigation_like_the_server(monkeypatch) -> None:

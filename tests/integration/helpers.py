@@ -13,55 +13,31 @@ unchanged; only the work factor differs.
 
 from __future__ import annotations
 
-import atexit
-import functools
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from argon2 import PasswordHasher
 
-from fund import auth, db, portfolio
+from fund import db, portfolio
 from fund.auth import User
 from tests import conftest
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+FAST_HASHER = conftest.FAST_HASHER
 
 
-@dataclass(frozen=True)
-class Template:
-    path: Path
-    people: conftest.People
-    portfolio: conftest.Portfolio
-
-
-@functools.cache
-def fixture_template() -> Template:
-    """The database the conftest ``people`` and ``portfolio`` fixtures build, built once."""
-    folder = Path(tempfile.mkdtemp(prefix="ringfence-template-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = folder / "fund.duckdb"
-    real_hasher, auth._hasher = auth._hasher, FAST_HASHER
-    try:
-        con = db.connect(path)
-        people = conftest.people.__wrapped__(con)
-        built = conftest.portfolio.__wrapped__(con, people)
-        con.close()
-    finally:
-        auth._hasher = real_hasher
-    return Template(path=path, people=people, portfolio=built)
+def fixture_template() -> conftest.Template:
+    """The database the shared fixtures are copied from (see ``tests/conftest.py``)."""
+    return conftest.template()
 
 
 @contextmanager
 def copy_of_template(folder: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to a private copy of :func:`fixture_template`'s database."""
+    """A connection to a private copy of the template database, in ``folder``."""
     path = folder / "fund.duckdb"
-    shutil.copy(fixture_template().path, path)
+    shutil.copy(conftest.template().path, path)
     con = db.connect(path)
     try:
         yield con

@@ -9,32 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from fund import audit, auth, db, ledger, register, users
+from fund import audit, db, ledger, register, users
 from fund.audit import GENESIS
 from tests.conftest import PASSWORD, key
-from tests.integration.helpers import FAST_HASHER, copy_of_template, fixture_template
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
-
-
-# The shared fixtures, from a copy of a database they built once (see helpers).
-@pytest.fixture
-def con(tmp_path):
-    with copy_of_template(tmp_path) as connection:
-        yield connection
-
-
-@pytest.fixture
-def people(con):
-    return fixture_template().people
-
-
-@pytest.fixture
-def portfolio(con, people):
-    return fixture_template().portfolio
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund import audit, auth, ledger, register
+from fund import audit, ledger, register
 from fund import portfolio as positions
 from fund.db import utc_now
 from fund.errors import (
@@ -27,9 +27,6 @@ from fund.portfolio import position
 from fund.unit_of_work import Written
 from tests.conftest import key
 from tests.integration.helpers import (
-    FAST_HASHER,
-    copy_of_template,
-    fixture_template,
     nothing_written,
 )
 
@@ -54,28 +51,6 @@ PROGRAMME_COLUMNS = (
     "outstanding",
     "available",
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
-
-
-# The shared fixtures, from a copy of a database they built once (see helpers).
-@pytest.fixture
-def con(tmp_path):
-    with copy_of_template(tmp_path) as connection:
-        yield connection
-
-
-@pytest.fixture
-def people(con):
-    return fixture_template().people
-
-
-@pytest.fixture
-def portfolio(con, people):
-    return fixture_template().portfolio
 
 
 def total(con, actor) -> dict[str, Decimal]:
