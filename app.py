@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from fund import demo
-from fund.auth import may, sign_in
+from fund.auth import User, may, sign_in
 from fund.errors import RingfenceError, describe
 from ui import format, session
 from ui.navigation import PAGES
@@ -38,8 +38,7 @@ def sign_in_page() -> None:
         st.table(demo.users_table())
 
 
-def navigation() -> st.navigation:
-    person = session.user()
+def navigation(person: User) -> st.navigation:
     pages = [
         st.Page(
             path,
@@ -53,8 +52,7 @@ def navigation() -> st.navigation:
     return st.navigation([*visible, *(p for p in pages if p not in visible)])
 
 
-def sidebar() -> None:
-    person = session.user()
+def sidebar(person: User) -> None:
     st.sidebar.text(f"Signed in as {person.display_name}\nRole: {person.role.label}")
     if st.sidebar.button("Sign out", icon=":material/logout:"):
         session.sign_out()
@@ -73,11 +71,12 @@ def signed_out() -> st.navigation:
 
 
 def main() -> None:
-    if session.user() is None:
+    person = session.user()  # read from the database once for this run
+    if person is None:
         signed_out().run()
         return
-    page = navigation()
-    sidebar()
+    page = navigation(person)
+    sidebar(person)
     page.run()
 
 

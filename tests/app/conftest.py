@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fund import ledger
 from tests.app import helpers
+from tests.conftest import key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -23,6 +25,21 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 @pytest.fixture(autouse=True)
 def _navigation_like_the_server(monkeypatch):
     helpers.navigation_like_the_server(monkeypatch)
+
+
+@pytest.fixture
+def committed(con, people, funded):
+    """Commitment #1: £8,000.00 from the small grant to Youth Trust (entry #2)."""
+    ledger.commit(
+        con,
+        people.manager,
+        experiment_id=funded.experiments["small_grant"],
+        amount="8000.00",
+        counterparty="Youth Trust",
+        reason="grant agreed",
+        key=key(),
+    )
+    return funded
 
 
 @pytest.fixture

@@ -86,21 +86,6 @@ def entries(con, after: int = 0) -> list[tuple]:
     ).fetchall()
 
 
-@pytest.fixture
-def committed(con, people, funded):
-    """Commitment #1: £8,000.00 from the small grant to Youth Trust (entry #2)."""
-    ledger.commit(
-        con,
-        people.manager,
-        experiment_id=funded.experiments["small_grant"],
-        amount="8000.00",
-        counterparty="Youth Trust",
-        reason="grant agreed",
-        key=key(),
-    )
-    return funded
-
-
 # --- allocate -------------------------------------------------------------------------
 
 

@@ -26,21 +26,12 @@ ROWS = 16
 
 
 @pytest.fixture
-def reviewed(con, people, funded):
+def reviewed(con, people, committed):
     """£8,000.00 committed to the small grant (entry #2) and £3,000.00 paid (entry #3)."""
-    ledger.commit(
-        con,
-        people.manager,
-        experiment_id=funded.experiments["small_grant"],
-        amount="8000.00",
-        counterparty="Youth Trust",
-        reason="grant agreed",
-        key=key(),
-    )
     ledger.pay(
         con, people.manager, commitment_id=1, amount="3000.00", reason="first tranche", key=key()
     )
-    return funded
+    return committed
 
 
 def trail(at):

@@ -31,17 +31,7 @@ from tests.integration.helpers import (
 )
 
 D = Decimal
-TOTAL_COLUMNS = (
-    "ring_fence",
-    "allocated",
-    "committed",
-    "paid",
-    "recovered",
-    "written_off",
-    "outstanding",
-    "available",
-    "headroom",
-)
+TOTAL_COLUMNS = positions.POSITION_FIGURES
 PROGRAMME_COLUMNS = (
     "allocated",
     "committed",

@@ -36,7 +36,7 @@ from fund.errors import (
     ValidationError,
     describe,
 )
-from fund.portfolio import position
+from fund.portfolio import POSITION_FIGURES, position
 from tests.conftest import PASSWORD
 from tests.integration.helpers import FAST_HASHER, counts
 
@@ -44,17 +44,7 @@ ZERO = Decimal("0.00")
 PENNY = Decimal("0.01")
 LIMIT = Decimal("10000.00")  # the delegated limit of both ring-fences
 NOWHERE = 999  # an id that never exists
-TOTAL = (
-    "ring_fence",
-    "allocated",
-    "committed",
-    "paid",
-    "recovered",
-    "written_off",
-    "outstanding",
-    "available",
-    "headroom",
-)
+TOTAL = POSITION_FIGURES
 
 # --- a template database, built once per process and copied for every example ------------
 

@@ -5,7 +5,6 @@ themselves, against the user's row as it is now."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,14 +15,8 @@ from fund import audit, auth, db, ledger, portfolio, register, users
 from fund.auth import Role, User
 from fund.errors import PermissionDenied, RingfenceError
 from fund.unit_of_work import Written
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, key
 from tests.integration.helpers import FAST_HASHER, nothing_written
-
-_keys = itertools.count(1)
-
-
-def key() -> str:
-    return f"permissions-{next(_keys)}"
 
 
 @dataclass(frozen=True)
@@ -252,7 +245,7 @@ SERVICES = {
         lambda w, a, _: users.add_user(
             w.con,
             a,
-            username=f"user-{next(_keys)}",
+            username=f"user-{key()}",
             display_name="New Person",
             role="auditor",
             password=PASSWORD,
@@ -381,7 +374,7 @@ def _person(world, name: str, role: str) -> User:
     ],
 )
 def test_a_deactivated_user_is_refused_everything(world, role, service):
-    person = _person(world, f"gone-{next(_keys)}", role)
+    person = _person(world, f"gone-{key()}", role)
     prepare, call = SERVICES[service]
     prepared = prepare(world) if prepare else None
     world.con.execute("UPDATE app_user SET active = false WHERE user_id = ?", [person.user_id])
@@ -393,7 +386,7 @@ def test_a_deactivated_user_is_refused_everything(world, role, service):
 
 
 def test_a_changed_role_takes_effect_at_once(world):
-    person = _person(world, f"demoted-{next(_keys)}", "fund_manager")
+    person = _person(world, f"demoted-{key()}", "fund_manager")
     ledger.allocate(
         world.con, person, programme_id=world.programme_id, amount="1", reason="r", key=key()
     )
