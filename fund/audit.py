@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
+from fund import db
 from fund.auth import Permission, User, require
 from fund.db import RACE_LOST, frame, transaction
 from fund.errors import DatabaseBusy
@@ -51,18 +54,33 @@ class ChainCheck:
         return self.problem is None
 
 
+_PRIOR = (
+    "SELECT idempotency_key, actor_id, operation, details, entity, entity_id FROM audit_log"
+    " WHERE idempotency_key "
+)
+
+
 def prior_write(con: duckdb.DuckDBPyConnection, key: str) -> PriorWrite | None:
-    row = con.execute(
-        "SELECT actor_id, operation, details, entity, entity_id FROM audit_log"
-        " WHERE idempotency_key = ?",
-        [key],
-    ).fetchall()
-    if not row:
-        return None
-    actor_id, operation, details, entity, entity_id = row[0]
-    return PriorWrite(
-        actor_id=actor_id, operation=operation, details=details, entity=entity, entity_id=entity_id
-    )
+    """What ``key`` was first used for (a point lookup through the key's index)."""
+    return _priors(con.execute(_PRIOR + "= ?", [key]).fetchall()).get(key)
+
+
+def prior_writes(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, PriorWrite]:
+    """What each of ``keys`` was first used for, if it was: one scan, for a run of hundreds."""
+    return _priors(con.execute(_PRIOR + "IN (SELECT unnest(?::VARCHAR[]))", [keys]).fetchall())
+
+
+def _priors(rows: list[tuple]) -> dict[str, PriorWrite]:
+    return {
+        key: PriorWrite(
+            actor_id=actor_id,
+            operation=operation,
+            details=details,
+            entity=entity,
+            entity_id=entity_id,
+        )
+        for key, actor_id, operation, details, entity, entity_id in rows
+    }
 
 
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
@@ -104,45 +122,89 @@ def _as_text(value: object) -> str | None:
     return str(value)  # dates as YYYY-MM-DD, Decimals with their two places, ints, text
 
 
-def append(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    seq: int,
-    prev_hash: str,
-    at: datetime,
-    actor: User,
-    operation: str,
-    entity: str,
-    entity_id: int | None,
-    key: str,
-    reason: str,
-    details: str,
-    entry_texts: list[str],
-) -> None:
-    """Add the next link of the chain and move the head to it (inside the caller's transaction)."""
+@dataclass(frozen=True, kw_only=True)
+class Link:
+    """One write as the audit log records it, before it is chained."""
+
+    at: datetime
+    actor: User
+    operation: str
+    entity: str
+    entity_id: int | None
+    key: str
+    reason: str
+    details: str
+    entry_texts: list[str]
+
+
+AUDIT_COLUMNS = [
+    "seq",
+    "recorded_at",
+    "actor_id",
+    "actor",
+    "operation",
+    "entity",
+    "entity_id",
+    "idempotency_key",
+    "reason",
+    "details",
+    "entries_digest",
+    "prev_hash",
+    "row_hash",
+]
+_INSERT_ROW = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def chained(seq: int, prev_hash: str, link: Link) -> list[object]:
+    """The audit row for ``link`` at ``seq``: its fields, then ``prev_hash`` and its own hash."""
     fields = [
         seq,
-        at,
-        actor.user_id,
-        actor.username,
-        operation,
-        entity,
-        entity_id,
-        key,
-        reason,
-        details,
-        entries_digest(entry_texts),
+        link.at,
+        link.actor.user_id,
+        link.actor.username,
+        link.operation,
+        link.entity,
+        link.entity_id,
+        link.key,
+        link.reason,
+        link.details,
+        entries_digest(link.entry_texts),
     ]
     row_hash = hashlib.sha256((prev_hash + canonical_text(fields)).encode("utf-8")).hexdigest()
+    return [*fields, prev_hash, row_hash]
+
+
+def append(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, link: Link) -> None:
+    """Add the next link of the chain and move the head to it (inside the caller's transaction)."""
+    row = chained(seq, prev_hash, link)
+    with _race_lost_on_duplicate():
+        con.execute(_INSERT_ROW, row)
+    _move_head(con, seq, row[-1])
+
+
+def append_all(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, links: list[Link]) -> None:
+    """Add many links in one statement, ``seq`` being the first; each hash covers the one
+    before, so the rows are exactly those that :func:`append` would write one by one."""
+    rows = []
+    for offset, link in enumerate(links):
+        rows.append(chained(seq + offset, prev_hash, link))
+        prev_hash = rows[-1][-1]
+    with _race_lost_on_duplicate():
+        db.insert_all(con, "audit_log", AUDIT_COLUMNS, rows)
+    _move_head(con, seq + len(rows) - 1, prev_hash)
+
+
+@contextmanager
+def _race_lost_on_duplicate() -> Iterator[None]:
+    # The sequence numbers came from the head inside this transaction, so a duplicate
+    # can only mean another session's write took them first.
     try:
-        con.execute(
-            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*fields, prev_hash, row_hash],
-        )
+        yield
     except duckdb.ConstraintException:
-        # The sequence number came from the head inside this transaction, so a duplicate
-        # can only mean another session's write took it first.
         raise DatabaseBusy(RACE_LOST) from None
+
+
+def _move_head(con: duckdb.DuckDBPyConnection, seq: int, row_hash: str) -> None:
     con.execute("UPDATE audit_head SET seq = ?, row_hash = ?", [seq, row_hash])
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from fund.errors import DatabaseBusy
 
@@ -128,6 +129,24 @@ def batch(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]
             yield con
         finally:
             _BATCHED.discard(id(con))
+
+
+def insert_all(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[list]
+) -> None:
+    """Append ``rows`` (values in ``columns`` order) to ``table`` in one statement.
+
+    A run of hundreds of writes costs one INSERT instead of hundreds; the values travel as
+    an Arrow table, never as SQL text. ``table`` and ``columns`` come from code, not input.
+    """
+    incoming = pa.table(
+        {name: list(values) for name, values in zip(columns, zip(*rows, strict=True), strict=True)}
+    )
+    con.register("incoming_rows", incoming)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")  # noqa: S608 - table from code
+    finally:
+        con.unregister("incoming_rows")
 
 
 # The fund's books are kept on UK dates (a value date of "today" at 00:30 BST is today);

@@ -132,6 +132,21 @@ class DatabaseBusy(RingfenceError):
         return f"database: {self.detail}"
 
 
+@dataclass(eq=False)
+class RowRefused(RingfenceError):
+    """A refusal in one row of a run or an import; the whole run is refused with it."""
+
+    row: int
+    error: RingfenceError
+
+    @property
+    def field(self) -> str:
+        return f"row {self.row}"
+
+    def message(self) -> str:
+        return f"row {self.row}: {self.error.message()}"
+
+
 def describe(error: RingfenceError) -> str:
     """The single line the app and the CLI both show for a refusal."""
     return error.message()

@@ -13,13 +13,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import duckdb
 
 from fund import audit
 from fund.auth import Permission, User, require
 from fund.db import transaction, utc_now
-from fund.errors import IdempotencyConflict, ValidationError
+from fund.errors import IdempotencyConflict, RingfenceError, RowRefused, ValidationError
 
 MAX_KEY_LENGTH = 200
 MAX_REASON_LENGTH = 2000
@@ -60,6 +61,7 @@ class Step:
 
 
 Change = Callable[[Step], tuple[str, int]]
+T = TypeVar("T")
 
 
 def required_text(value: str | None, field_name: str, *, max_length: int = 500) -> str:
@@ -80,36 +82,114 @@ def perform(
     change: Change,
 ) -> Written:
     """Run ``change`` as one audited, idempotent transaction by ``actor``."""
-    key = required_text(request.key, "idempotency key", max_length=MAX_KEY_LENGTH)
-    reason = required_text(request.reason, "reason", max_length=MAX_REASON_LENGTH)
-    details = request.canonical_details()
+    key, reason, details = _checked(request)
     with transaction(con):
         user = require(con, actor, permission)
         prior = audit.prior_write(con, key)
         if prior is not None:
-            # A key replays only the same request by the same person; anything else is a clash.
-            if (prior.actor_id, prior.operation, prior.details) != (
-                user.user_id,
-                request.operation,
-                details,
-            ):
-                raise IdempotencyConflict(key)
-            return Written(entity=prior.entity, entity_id=prior.entity_id, replayed=True)
+            return _replayed(prior, user, request.operation, details, key)
         last_seq, last_hash = audit.head(con)
         step = Step(con=con, actor=user, seq=last_seq + 1, at=utc_now(), reason=reason)
         entity, entity_id = change(step)
-        audit.append(
-            con,
-            seq=step.seq,
-            prev_hash=last_hash,
-            at=step.at,
-            actor=user,
-            operation=request.operation,
-            entity=entity,
-            entity_id=entity_id,
-            key=key,
-            reason=reason,
-            details=details,
-            entry_texts=step.entry_texts,
-        )
+        link = _link(step, request.operation, key, details, entity, entity_id)
+        audit.append(con, step.seq, last_hash, link)
     return Written(entity=entity, entity_id=entity_id)
+
+
+RunChange = Callable[[list[tuple[int, Step]]], list[tuple[str, int]]]
+
+
+def perform_run(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    permission: Permission,
+    requests: list[Request],
+    change: RunChange,
+) -> list[Written]:
+    """Many requests by one person as one all-or-nothing transaction: a payment run, an import.
+
+    Each request is what :func:`perform` would record on its own (its key replays it, it has
+    its own audit row, its rules are checked), but the statements are shared and set-based,
+    so a run of hundreds costs about what a handful of single writes do. ``change`` receives
+    (index in ``requests``, step) for each request not written before, in order, and returns
+    what each wrote. A refusal names its row (counted from 1).
+    """
+    checked = [in_row(n, _checked, request) for n, request in enumerate(requests, start=1)]
+    _distinct_keys([key for key, _, _ in checked])
+    with transaction(con):
+        user = require(con, actor, permission)
+        priors = audit.prior_writes(con, [key for key, _, _ in checked])
+        written: list[Written | None] = [
+            in_row(n, _replayed, priors[key], user, request.operation, details, key)
+            if key in priors
+            else None
+            for n, (request, (key, _, details)) in enumerate(
+                zip(requests, checked, strict=True), start=1
+            )
+        ]
+        fresh = [i for i, w in enumerate(written) if w is None]
+        if fresh:
+            last_seq, last_hash = audit.head(con)
+            at = utc_now()
+            steps = [
+                Step(con=con, actor=user, seq=last_seq + 1 + n, at=at, reason=checked[i][1])
+                for n, i in enumerate(fresh)
+            ]
+            made = change(list(zip(fresh, steps, strict=True)))
+            links = []
+            for i, step, (entity, entity_id) in zip(fresh, steps, made, strict=True):
+                key, _, details = checked[i]
+                links.append(_link(step, requests[i].operation, key, details, entity, entity_id))
+                written[i] = Written(entity=entity, entity_id=entity_id)
+            audit.append_all(con, last_seq + 1, last_hash, links)
+    return written
+
+
+def _checked(request: Request) -> tuple[str, str, str]:
+    """The request's key, reason and canonical details, once its key and reason are valid."""
+    key = required_text(request.key, "idempotency key", max_length=MAX_KEY_LENGTH)
+    reason = required_text(request.reason, "reason", max_length=MAX_REASON_LENGTH)
+    return key, reason, request.canonical_details()
+
+
+def _replayed(
+    prior: audit.PriorWrite, user: User, operation: str, details: str, key: str
+) -> Written:
+    """A key replays only the same request by the same person; anything else is a clash."""
+    if (prior.actor_id, prior.operation, prior.details) != (user.user_id, operation, details):
+        raise IdempotencyConflict(key)
+    return Written(entity=prior.entity, entity_id=prior.entity_id, replayed=True)
+
+
+def _link(
+    step: Step, operation: str, key: str, details: str, entity: str, entity_id: int
+) -> audit.Link:
+    return audit.Link(
+        at=step.at,
+        actor=step.actor,
+        operation=operation,
+        entity=entity,
+        entity_id=entity_id,
+        key=key,
+        reason=step.reason,
+        details=details,
+        entry_texts=step.entry_texts,
+    )
+
+
+def _distinct_keys(keys: list[str]) -> None:
+    first_row: dict[str, int] = {}
+    for n, key in enumerate(keys, start=1):
+        if key in first_row:
+            raise RowRefused(
+                n, ValidationError("idempotency key", f"repeats row {first_row[key]}'s key")
+            )
+        first_row[key] = n
+
+
+def in_row(row: int, check: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """``check(*args, **kwargs)``, with any refusal naming the row it was about."""
+    try:
+        return check(*args, **kwargs)
+    except RingfenceError as error:
+        raise RowRefused(row, error) from None

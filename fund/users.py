@@ -52,10 +52,7 @@ def bootstrap_admin(
         )
         admin = User(user_id=user_id, username=username, display_name=display_name, role=Role.ADMIN)
         last_seq, last_hash = audit.head(con)
-        audit.append(
-            con,
-            seq=last_seq + 1,
-            prev_hash=last_hash,
+        link = audit.Link(
             at=utc_now(),
             actor=admin,
             operation="bootstrap admin",
@@ -68,6 +65,7 @@ def bootstrap_admin(
             ).canonical_details(),
             entry_texts=[],
         )
+        audit.append(con, last_seq + 1, last_hash, link)
     return admin
 
 

@@ -7,9 +7,17 @@ from collections.abc import Callable
 import click
 
 from fund import ledger
-from fund.cli.output import gbp
+from fund.cli.output import emit_json, gbp
 from fund.cli.session import Session, pass_session
-from fund.cli.writes import AMOUNT_SETTINGS, date_option, perform_write, write_options
+from fund.cli.writes import (
+    AMOUNT_SETTINGS,
+    date_option,
+    idempotency_key,
+    perform_write,
+    print_key,
+    write_options,
+)
+from fund.ledger import payment_run
 from fund.unit_of_work import Written
 
 
@@ -133,6 +141,36 @@ write_off = _against_commitment(
 )
 
 
+@click.command("pay-run")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@write_options
+@pass_session
+def pay_run(session: Session, file, reason, key, as_json) -> None:
+    """Post every payment in the CSV FILE ('-' for stdin) as one run: all of them, or none.
+
+    Columns: commitment_id, amount and, optionally, value_date (default today) and reason
+    (default --reason). Payment n is keyed <key>/n, so posting the file again with the same
+    --key writes nothing twice. A refusal names the row (counted from 1, after the header).
+    """
+    key, generated = idempotency_key(key)
+    payments = payment_run.read_csv(file.read(), reason=reason, key=key)
+    written = ledger.pay_run(*session.open(), payments)
+    if as_json:
+        emit_json(
+            {
+                "payments": len(payments),
+                "total": str(payment_run.total(payments)),
+                "entries": [w.entity_id for w in written],
+                "replayed": sum(w.replayed for w in written),
+                "key": key,
+            }
+        )
+        return
+    click.echo(payment_run.said(payments, written))
+    if generated:
+        print_key(key)
+
+
 @click.command()
 @click.argument("entry_id")
 @write_options
@@ -154,6 +192,7 @@ COMMANDS: tuple[click.Command, ...] = (
     allocate,
     commit,
     pay,
+    pay_run,
     decommit,
     recover,
     write_off,

@@ -48,8 +48,7 @@ def perform_write(
 
     ``said`` turns the result into the sentence printed for people.
     """
-    generated = key is None
-    key = str(uuid.uuid4()) if generated else key
+    key, generated = idempotency_key(key)
     written = service(*session.open(), key=key, **arguments)
     if as_json:
         _report_json(written, key)
@@ -76,4 +75,14 @@ def _report_text(
         click.echo("Already done with this key, so nothing new was written:")
     click.echo(said(written))
     if generated:
-        click.echo(f"Key: {key} (to retry safely, give --key {key})")
+        print_key(key)
+
+
+def idempotency_key(given: str | None) -> tuple[str, bool]:
+    """The --key given, or a new one (and whether it was made here, so it gets printed)."""
+    return (given, False) if given is not None else (str(uuid.uuid4()), True)
+
+
+def print_key(key: str) -> None:
+    """Tell the user the key that was made for them, so a retry writes once."""
+    click.echo(f"Key: {key} (to retry safely, give --key {key})")

@@ -1,6 +1,7 @@
 """The ledger: every money movement of the fund, append-only, checked as it is written."""
 
 from fund.ledger.approvals import decide, pending, request_virement
+from fund.ledger.payment_run import Payment, pay_run
 from fund.ledger.rules import Kind
 from fund.ledger.service import (
     allocate,
@@ -15,11 +16,13 @@ from fund.ledger.service import (
 
 __all__ = [
     "Kind",
+    "Payment",
     "allocate",
     "commit",
     "decide",
     "decommit",
     "pay",
+    "pay_run",
     "pending",
     "recover",
     "request_virement",

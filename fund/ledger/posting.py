@@ -33,13 +33,19 @@ from fund.unit_of_work import Step
 # Point reads of the ``ledger_effect`` view (the one definition of which kind feeds which
 # balance), so that DuckDB filters the ledger by id (with the commitment index) instead of
 # aggregating every balance first as the ``*_balance`` views do for reports.
-_COMMITMENT_STATE = """
-SELECT count(*), any_value(ringfence_id), any_value(programme_id),
-       coalesce(sum(committed), 0), coalesce(sum(paid), 0), coalesce(sum(recovered), 0),
-       coalesce(sum(written_off), 0)
-FROM ledger_effect
-WHERE commitment_id = ?
+_STATE_FIGURES = """
+count(*), any_value(ringfence_id), any_value(programme_id),
+coalesce(sum(committed), 0), coalesce(sum(paid), 0), coalesce(sum(recovered), 0),
+coalesce(sum(written_off), 0)
 """
+# Only the fixed _STATE_FIGURES fragment is formatted in.
+_COMMITMENT_STATE = f"SELECT {_STATE_FIGURES} FROM ledger_effect WHERE commitment_id = ?"  # noqa: S608
+# Many commitments at once (a payment run): one pass over the ledger instead of a lookup each.
+_COMMITMENT_STATES = f"""
+SELECT commitment_id, {_STATE_FIGURES} FROM ledger_effect
+WHERE commitment_id IN (SELECT unnest(?::INTEGER[]))
+GROUP BY commitment_id
+"""  # noqa: S608
 _RECOVERABLE_GAINS = """
 SELECT x.instrument = 'social_venture' FROM experiment AS x
 WHERE x.experiment_id = (SELECT c.experiment_id FROM commitment AS c WHERE c.commitment_id = ?)
@@ -90,16 +96,27 @@ def booked(con: duckdb.DuckDBPyConnection, commitment_id: int, *, gains_matter: 
     return found
 
 
+def booked_for_payments(
+    con: duckdb.DuckDBPyConnection, commitment_ids: list[int]
+) -> dict[int, Booked]:
+    """The booking and balances of many commitments in one query, for payments only: a
+    payment's verdict never depends on the instrument (see :func:`gains_matter`)."""
+    rows = con.execute(_COMMITMENT_STATES, [commitment_ids]).fetchall()
+    return {row[0]: _booked(row[0], row[1:], gains=True) for row in rows}
+
+
 def _read(con: duckdb.DuckDBPyConnection, commitment_id: int, gains_matter: bool) -> Booked | None:
-    entries, ringfence_id, programme_id, *money = con.execute(
-        _COMMITMENT_STATE, [commitment_id]
-    ).fetchall()[0]
-    if not entries:
+    figures = con.execute(_COMMITMENT_STATE, [commitment_id]).fetchall()[0]
+    if not figures[0]:
         return None
     gains = True
     if gains_matter:
         gains = bool(con.execute(_RECOVERABLE_GAINS, [commitment_id]).fetchall()[0][0])
-    committed, paid, recovered, written_off = money
+    return _booked(commitment_id, figures, gains=gains)
+
+
+def _booked(commitment_id: int, figures: tuple, *, gains: bool) -> Booked:
+    _, ringfence_id, programme_id, committed, paid, recovered, written_off = figures
     state = CommitmentState(
         commitment_id=commitment_id,
         recoverable_gains=gains,
@@ -173,6 +190,21 @@ def check(
         raise found[0]
 
 
+ENTRY_COLUMNS = [
+    "entry_id",
+    "audit_seq",
+    "kind",
+    "ringfence_id",
+    "programme_id",
+    "commitment_id",
+    "amount",
+    "value_date",
+    "recorded_at",
+    "actor_id",
+    "reason",
+    "reverses",
+    "virement_id",
+]
 _POST = """
 INSERT INTO ledger_entry (entry_id, audit_seq, kind, ringfence_id, programme_id, commitment_id,
                           amount, value_date, recorded_at, actor_id, reason, reverses,
@@ -189,32 +221,39 @@ def post(
     value_date: date,
     known: Balances = NOTHING_KNOWN,
 ) -> list[int]:
-    """Check the rules against the database, then append the entries; returns their ids.
-
-    Each entry's canonical text (what the audit row's digest covers) is built here, in the
-    same order as the ``ledger_entry_text`` macro that :func:`fund.audit.verify` uses.
-    """
+    """Check the rules against the database, then append the entries; returns their ids."""
     check(step.con, movements, attempt, known)
     ids = []
     for m in movements:
-        fields = [
-            m.kind.value,
-            m.ringfence_id,
-            m.programme_id,
-            m.commitment_id,
-            m.amount,
-            value_date,
-            step.at,
-            step.actor.user_id,
-            step.reason,
-            m.reverses,
-            m.virement_id,
-        ]
-        params = [step.seq, *fields[:5], *fields[5:]]
-        (entry_id,) = step.con.execute(_POST, params).fetchall()[0]
+        fields = entry_fields(step, m, value_date)
+        (entry_id,) = step.con.execute(_POST, [step.seq, *fields]).fetchall()[0]
         ids.append(entry_id)
         step.entry_texts.append(canonical_text([entry_id, *fields]))
     return ids
+
+
+def entry_fields(step: Step, m: Movement, value_date: date) -> list[object]:
+    """An entry's values after its id, in the order of ``ENTRY_COLUMNS[2:]``, which is also
+    the order of the ``ledger_entry_text`` macro that :func:`fund.audit.verify` hashes."""
+    return [
+        m.kind.value,
+        m.ringfence_id,
+        m.programme_id,
+        m.commitment_id,
+        m.amount,
+        value_date,
+        step.at,
+        step.actor.user_id,
+        step.reason,
+        m.reverses,
+        m.virement_id,
+    ]
+
+
+def next_entry_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
+    """``count`` new entry ids, ascending, for entries appended in one statement."""
+    rows = con.execute("SELECT nextval('ledger_entry_id') FROM range(?)", [count]).fetchall()
+    return sorted(row[0] for row in rows)
 
 
 def open_commitment(

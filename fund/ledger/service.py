@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import duckdb
 
@@ -119,13 +120,30 @@ def commit(
     return perform(con, actor, Permission.COMMIT, request, change)
 
 
-_AGAINST_COMMITMENT = {
+AGAINST_COMMITMENT = {
     # operation: (kind, sign, how a refusal names it, permission)
     "decommit": (Kind.DECOMMITMENT, -1, "decommitment", Permission.COMMIT),
     "pay": (Kind.DISBURSEMENT, 1, "payment", Permission.PAY),
     "recover": (Kind.RECOVERY, 1, "recovery", Permission.PAY),
     "write off": (Kind.WRITE_OFF, 1, "write-off", Permission.PAY),
 }
+
+
+def against_commitment_request(
+    operation: str, commitment_id: object, amount: Decimal, day: date, reason: str, key: str
+) -> Request:
+    """How a movement against a commitment is recorded, whether alone or in a payment run
+    (so that either one's key replays the other)."""
+    return Request(
+        operation=operation,
+        key=key,
+        reason=reason,
+        details={
+            "commitment_id": str(commitment_id),
+            "amount": str(amount),
+            "value_date": str(day),
+        },
+    )
 
 
 def _against_commitment(
@@ -139,19 +157,10 @@ def _against_commitment(
     key: str,
     on: object = None,
 ) -> Written:
-    kind, sign, label, permission = _AGAINST_COMMITMENT[operation]
+    kind, sign, label, permission = AGAINST_COMMITMENT[operation]
     amount = to_money(amount, "amount")
     day = value_date(on)
-    request = Request(
-        operation=operation,
-        key=key,
-        reason=reason,
-        details={
-            "commitment_id": str(commitment_id),
-            "amount": str(amount),
-            "value_date": str(day),
-        },
-    )
+    request = against_commitment_request(operation, commitment_id, amount, day, reason, key)
 
     def change(step: Step) -> tuple[str, int]:
         number = register.parse_id(commitment_id, "commitment")

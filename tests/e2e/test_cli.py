@@ -266,6 +266,35 @@ def test_a_large_commitment_waits_for_a_second_fund_manager(copy):
     assert (headline["committed"], headline["paid"]) == ("55000.00", "0.00")
 
 
+def test_a_payment_run_from_a_csv_file_posts_all_or_nothing_and_once(copy):
+    for n in (1, 2):
+        fund(copy.path, f"commit {copy.experiment_id} 5000 --to 'Grantee {n}' --reason grant")
+    run = copy.path.parent / "run.csv"
+    run.write_text(
+        "commitment_id,amount,value_date,reason\n1,1500.00,,first instalment\n2,250.50,,\n"
+    )
+    posted = fund(copy.path, f"pay-run {run} --reason 'weekly run' --key run-1").stdout
+    assert posted == "Posted 2 payments totalling £1,750.50 (ledger entries #4–#5).\n"
+    again = as_json(fund(copy.path, f"pay-run {run} --reason 'weekly run' --key run-1 --json"))
+    assert again == {
+        "payments": 2,
+        "total": "1750.50",
+        "entries": [4, 5],
+        "replayed": 2,
+        "key": "run-1",
+    }
+
+    run.write_text("commitment_id,amount\n1,3000.00\n2,4749.51\n")
+    before = counts(copy.path)
+    refused = fund(copy.path, f"pay-run {run} --reason 'weekly run'", expect=1)
+    assert refused.stderr == (
+        "error: row 2: amount: payment £4,749.51 exceeds commitment #2 unpaid £4,749.50\n"
+    )
+    assert counts(copy.path) == before
+    headline = as_json(fund(copy.path, "position --json", user="auditor"))["headline"]
+    assert headline["paid"] == "1750.50"
+
+
 def test_a_virement_moves_money_only_once_a_second_person_approves(copy):
     programme = (
         f"programme add {copy.ringfence_id} --name 'Financial inclusion'"

@@ -17,6 +17,7 @@ from fund.errors import (
     NotFound,
     PermissionDenied,
     RingfenceError,
+    RowRefused,
     SecondPersonRequired,
     SignInLocked,
     ValidationError,
@@ -72,6 +73,11 @@ EXAMPLES = [
         "password: too many failed sign-ins for this user name; try again in 1 minute",
     ),
     (
+        RowRefused(3, ValidationError("amount", "must be more than £0.00")),
+        "row 3",
+        "row 3: amount: must be more than £0.00",
+    ),
+    (
         DatabaseBusy("data/fund.duckdb is in use by another process (PID 42)"),
         "database",
         "database: data/fund.duckdb is in use by another process (PID 42)",
@@ -114,6 +120,8 @@ def _sample(kind: type[RingfenceError]) -> RingfenceError:
             "limit": Decimal("10.00"),
             "attempted": Decimal("12.00"),
             "minutes": 15,
+            "row": 3,
+            "error": ValidationError("amount", "must be more than £0.00"),
         }.get(f.name, f"some {f.name}")
     return kind(**values)
 

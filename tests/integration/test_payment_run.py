@@ -1,0 +1,287 @@
+"""A payment run posts many payments as one transaction, each exactly as ``ledger.pay``
+would: its own entry, audit row and key, judged by the same rules after the payments
+before it; the first refusal names its row and leaves nothing behind."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fund import audit, db, ledger
+from fund.errors import (
+    IdempotencyConflict,
+    InvariantBroken,
+    NotFound,
+    PermissionDenied,
+    RingfenceError,
+    RowRefused,
+    ValidationError,
+    describe,
+)
+from fund.ledger import payment_run
+from fund.ledger.payment_run import payment, read_csv
+from tests.conftest import key
+from tests.integration.helpers import counts, nothing_written
+
+
+@pytest.fixture
+def awards(con, people, funded) -> tuple[int, int]:
+    """Two small-grant commitments: £8,000.00 and £6,000.00, nothing paid yet."""
+    return tuple(
+        ledger.commit(
+            con,
+            people.manager,
+            experiment_id=funded.experiments["small_grant"],
+            amount=amount,
+            counterparty=f"Grantee {n}",
+            reason="award",
+            key=key(),
+        ).entity_id
+        for n, amount in enumerate(["8000.00", "6000.00"])
+    )
+
+
+def run_of(*rows: tuple[int, str], run: str | None = None) -> list[payment_run.Payment]:
+    run = run or key()
+    return [
+        payment(commitment_id=c, amount=a, on=None, reason="instalment", key=f"{run}/{n}")
+        for n, (c, a) in enumerate(rows, start=1)
+    ]
+
+
+def paid(con, commitment_id: int) -> Decimal:
+    return con.execute(
+        "SELECT paid FROM commitment_balance WHERE commitment_id = ?", [commitment_id]
+    ).fetchone()[0]
+
+
+def test_a_run_writes_one_entry_and_one_audit_row_per_payment(con, people, awards):
+    first, second = awards
+    before = counts(con)
+    written = ledger.pay_run(
+        con, people.manager, run_of((first, "1000.00"), (second, "250.50"), (first, "0.01"))
+    )
+    after = counts(con)
+    assert after["ledger_entry"] - before["ledger_entry"] == 3
+    assert after["audit_log"] - before["audit_log"] == 3
+    assert [w.entity for w in written] == ["ledger entry"] * 3
+    assert not any(w.replayed for w in written)
+    assert (paid(con, first), paid(con, second)) == (Decimal("1000.01"), Decimal("250.50"))
+    rows = con.execute(
+        "SELECT e.entry_id, e.kind, e.amount, e.commitment_id, a.operation, a.entity_id"
+        " FROM ledger_entry AS e JOIN audit_log AS a ON a.seq = e.audit_seq"
+        " WHERE e.entry_id IN (SELECT unnest(?::BIGINT[])) ORDER BY e.entry_id",
+        [[w.entity_id for w in written]],
+    ).fetchall()
+    assert [r[1:5] for r in rows] == [
+        ("disbursement", Decimal("1000.00"), first, "pay"),
+        ("disbursement", Decimal("250.50"), second, "pay"),
+        ("disbursement", Decimal("0.01"), first, "pay"),
+    ]
+    assert all(r[0] == r[5] for r in rows), "each audit row names its own entry"
+    assert audit.verify(con, people.auditor).ok
+
+
+def test_a_run_records_what_single_payments_record(con, people, awards):
+    """Same audit operation and details, so a run's key replays as a single payment."""
+    first, _ = awards
+    (written,) = ledger.pay_run(con, people.manager, run_of((first, "40.00"), run="run-a"))
+    again = ledger.pay(
+        con,
+        people.manager,
+        commitment_id=str(first),
+        amount="40.00",
+        reason="instalment",
+        key="run-a/1",
+    )
+    assert again.replayed and again.entity_id == written.entity_id
+
+
+def test_posting_the_same_run_again_writes_nothing(con, people, awards):
+    run = run_of((awards[0], "100.00"), (awards[1], "200.00"))
+    first = ledger.pay_run(con, people.manager, run)
+    with nothing_written(con):
+        again = ledger.pay_run(con, people.manager, run)
+    assert all(w.replayed for w in again)
+    assert [w.entity_id for w in again] == [w.entity_id for w in first]
+
+
+def test_a_run_skips_payments_already_made_with_their_key(con, people, awards):
+    single = ledger.pay(
+        con,
+        people.manager,
+        commitment_id=str(awards[0]),
+        amount="5.00",
+        reason="instalment",
+        key="run-b/1",
+    )
+    before = counts(con)
+    written = ledger.pay_run(
+        con, people.manager, run_of((awards[0], "5.00"), (awards[1], "7.00"), run="run-b")
+    )
+    assert written[0].replayed and written[0].entity_id == single.entity_id
+    assert not written[1].replayed
+    assert counts(con)["ledger_entry"] == before["ledger_entry"] + 1
+
+
+def test_a_key_reused_for_another_amount_refuses_the_run_naming_its_row(con, people, awards):
+    ledger.pay_run(con, people.manager, run_of((awards[0], "5.00"), run="run-c"))
+    with nothing_written(con), pytest.raises(RowRefused) as refused:
+        ledger.pay_run(
+            con, people.manager, run_of((awards[0], "6.00"), (awards[1], "1.00"), run="run-c")
+        )
+    assert refused.value.row == 1
+    assert isinstance(refused.value.error, IdempotencyConflict)
+
+
+def test_payments_are_judged_after_the_runs_earlier_payments(con, people, awards):
+    first, _ = awards
+    run = run_of((first, "5000.00"), (first, "2000.00"), (first, "1000.01"))
+    with nothing_written(con), pytest.raises(RowRefused) as refused:
+        ledger.pay_run(con, people.manager, run)
+    assert refused.value.row == 3
+    assert isinstance(refused.value.error, InvariantBroken)
+    assert describe(refused.value) == (
+        f"row 3: amount: payment £1,000.01 exceeds commitment #{first} unpaid £1,000.00"
+    )
+
+
+def test_an_unknown_commitment_refuses_the_run_naming_its_row(con, people, awards):
+    with nothing_written(con), pytest.raises(RowRefused) as refused:
+        ledger.pay_run(con, people.manager, run_of((awards[0], "1.00"), (999_999, "1.00")))
+    assert refused.value.row == 2
+    assert isinstance(refused.value.error, NotFound)
+    assert describe(refused.value) == "row 2: commitment: no commitment 999999"
+
+
+@pytest.mark.parametrize("role", ["auditor", "board", "admin"])
+def test_only_fund_managers_make_payment_runs(con, people, awards, role):
+    with nothing_written(con), pytest.raises(PermissionDenied):
+        ledger.pay_run(con, getattr(people, role), run_of((awards[0], "1.00")))
+
+
+def test_a_run_must_hold_payments_with_distinct_keys(con, people, awards):
+    same = payment(commitment_id=awards[0], amount="1.00", on=None, reason="r", key="dup")
+    with nothing_written(con), pytest.raises(RowRefused) as refused:
+        ledger.pay_run(con, people.manager, [same, same])
+    assert describe(refused.value) == "row 2: idempotency key: repeats row 1's key"
+    with pytest.raises(ValidationError, match="at least one payment"):
+        ledger.pay_run(con, people.manager, [])
+
+
+def test_a_run_inside_a_batch_is_undone_with_it(con, people, awards):
+    before = counts(con)
+    with pytest.raises(InvariantBroken), db.batch(con):
+        ledger.pay_run(con, people.manager, run_of((awards[0], "1.00")))
+        ledger.pay(
+            con,
+            people.manager,
+            commitment_id=str(awards[1]),
+            amount="6000.01",
+            reason="too much",
+            key=key(),
+        )
+    assert counts(con) == before
+
+
+# --- reading a run from a CSV file -----------------------------------------------------
+
+
+def test_a_csv_file_becomes_payments_with_keys_per_row():
+    text = (
+        "\ufeffcommitment_id,amount,value_date,reason\n"
+        "12,1500.00,2026-01-05,January instalment\n"
+        "13,250,,\n"
+    )
+    first, second = read_csv(text, reason="Weekly run", key="run-7")
+    assert (first.commitment_id, first.amount, first.value_date, first.reason, first.key) == (
+        12,
+        Decimal("1500.00"),
+        date(2026, 1, 5),
+        "January instalment",
+        "run-7/1",
+    )
+    assert (second.amount, second.value_date, second.reason, second.key) == (
+        Decimal("250.00"),
+        db.today(),
+        "Weekly run",
+        "run-7/2",
+    )
+    assert payment_run.total([first, second]) == Decimal("1750.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("commitment,amount\n1,2\n", "file: needs the columns commitment_id, amount"),
+        ("commitment_id,amount\n", "payments: a payment run needs at least one payment"),
+        ("commitment_id,amount\n1,2.50\n2,1.005\n", "row 2: amount: "),
+        ("commitment_id,amount\n1,2.50\n,1\n", "row 2: commitment: is required"),
+        ("commitment_id,amount\n1,-3\n", "row 1: amount: "),
+        ("commitment_id,amount,value_date\n1,3,2999-01-01\n", "row 1: value date: must not be"),
+    ],
+)
+def test_a_bad_csv_file_is_refused_naming_the_row_and_field(text, message):
+    with pytest.raises(RingfenceError) as refused:
+        read_csv(text, reason="run", key="k")
+    assert describe(refused.value).startswith(message)
+
+
+# --- the run is the same as single payments, one by one ---------------------------------
+
+
+class _Undo(Exception):
+    """Raised to roll back the one-by-one payments once their outcome is known."""
+
+
+def _one_by_one(con, actor, payments) -> tuple[int | None, dict[int, Decimal]]:
+    """The row the first refused single payment is on (None if all pass), and paid amounts
+    afterwards; nothing stays written."""
+    outcome: tuple[int | None, dict[int, Decimal]] = (None, {})
+    try:
+        with db.batch(con):
+            for n, p in enumerate(payments, start=1):
+                try:
+                    ledger.pay(
+                        con,
+                        actor,
+                        commitment_id=str(p.commitment_id),
+                        amount=p.amount,
+                        reason=p.reason,
+                        key=p.key,
+                    )
+                except RingfenceError:
+                    outcome = (n, {})
+                    raise _Undo from None
+            outcome = (None, {c: paid(con, c) for c in {p.commitment_id for p in payments}})
+            raise _Undo
+    except _Undo:
+        return outcome
+
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("7000.00"), places=2)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(st.integers(0, 2), amounts), min_size=1, max_size=8))
+def test_a_run_succeeds_or_fails_exactly_as_its_payments_would_one_by_one(
+    con, people, awards, rows
+):
+    choices = [*awards, 999_999]
+    payments = run_of(*[(choices[i], str(a)) for i, a in rows])
+    refused_at, expected = _one_by_one(con, people.manager, payments)
+    before = counts(con)
+    try:
+        ledger.pay_run(con, people.manager, payments)
+    except RowRefused as refused:
+        assert refused.row == refused_at
+        assert counts(con) == before
+    else:
+        assert refused_at is None
+        assert {c: paid(con, c) for c in expected} == expected
