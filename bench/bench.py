@@ -48,7 +48,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from fund import audit, db, demo, ledger, portfolio, register, users  # noqa: E402
 from fund.auth import User, authenticate, find_user  # noqa: E402
 from fund.errors import RingfenceError  # noqa: E402
-from fund.ledger import posting  # noqa: E402
+from fund.ledger import payment_run, posting  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATABASE = HERE / "bench.duckdb"
@@ -984,6 +984,58 @@ def measure_batched_payments(
     )
 
 
+def measure_payment_runs(
+    con: duckdb.DuckDBPyConnection, people: Cast, seconds: float, size: int
+) -> list[Row]:
+    """Sustained payment runs (``fund pay-run``): ``size`` payments per transaction, each with
+    its own key, rules, entry and audit row, on commitments spread over the whole ledger."""
+    rng = random.Random(SEED + 2)
+    run = uuid.uuid4().hex[:8]
+    unpaid = dict(
+        con.execute(
+            "SELECT commitment_id, committed - paid FROM commitment_balance"
+            " WHERE committed - paid >= 100 ORDER BY commitment_id"
+        ).fetchall()
+    )
+    choices = list(unpaid)
+    times = []
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        payments = []
+        for i in range(size):
+            amount = Decimal(rng.randrange(100, 5000)) / 100
+            commitment_id = rng.choice(choices)
+            while unpaid[commitment_id] < amount:
+                commitment_id = rng.choice(choices)
+            unpaid[commitment_id] -= amount
+            payments.append(
+                payment_run.payment(
+                    commitment_id=commitment_id,
+                    amount=amount,
+                    on=None,
+                    reason="weekly payment run",
+                    key=f"bench-run-{run}-{len(times)}/{i + 1}",
+                )
+            )
+        t = time.perf_counter()
+        ledger.pay_run(con, people.manager, payments)
+        times.append(time.perf_counter() - t)
+    rate = size * len(times) / sum(times)
+    return [
+        Row(
+            f"payment runs of {size} (`fund pay-run`; {size * len(times):,} payments,"
+            f" {len(times)} runs)",
+            f"{rate:,.0f} /s",
+            f"> {WRITES_TARGET} /s",
+            verdict(rate > WRITES_TARGET),
+        ),
+        Row(
+            f"  one run of {size}, all in",
+            f"median {statistics.median(times) * 1000:.0f} ms",
+        ),
+    ]
+
+
 def measure_page(path: Path, user: User, runs: int) -> float:
     """Server time of one run of the Portfolio page (the script, its queries and charts)."""
     os.environ["RINGFENCE_DB"] = str(path)
@@ -1246,6 +1298,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"measuring: ledger writes for {args.seconds:.0f} s…")
         writes, _ = measure_writes(con, people, args.seconds, args.writes)
         rows += writes
+        say("measuring: payment runs…")
+        rows += measure_payment_runs(con, people, args.seconds, size=500)
         say("measuring: payments in batches, as an import makes them…")
         rows.append(measure_batched_payments(con, people, batches=20, size=100))
         say("measuring: where a payment's time goes…")

@@ -147,6 +147,24 @@ class RowRefused(RingfenceError):
         return f"row {self.row}: {self.error.message()}"
 
 
+@dataclass(eq=False)
+class RowsRefused(RingfenceError):
+    """Every refused row of a run or an import, reported together; nothing of it is written."""
+
+    refusals: tuple[RowRefused, ...]
+
+    @property
+    def field(self) -> str:
+        return self.refusals[0].field
+
+    @property
+    def rows(self) -> list[int]:
+        return [refusal.row for refusal in self.refusals]
+
+    def message(self) -> str:
+        return "; ".join(refusal.message() for refusal in self.refusals)
+
+
 def describe(error: RingfenceError) -> str:
     """The single line the app and the CLI both show for a refusal."""
     return error.message()

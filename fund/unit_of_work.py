@@ -10,7 +10,7 @@ wrote, so a form submitted twice or a retried CLI command writes once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -20,7 +20,13 @@ import duckdb
 from fund import audit
 from fund.auth import Permission, User, require
 from fund.db import transaction, utc_now
-from fund.errors import IdempotencyConflict, RingfenceError, RowRefused, ValidationError
+from fund.errors import (
+    IdempotencyConflict,
+    RingfenceError,
+    RowRefused,
+    RowsRefused,
+    ValidationError,
+)
 
 MAX_KEY_LENGTH = 200
 MAX_REASON_LENGTH = 2000
@@ -62,6 +68,7 @@ class Step:
 
 Change = Callable[[Step], tuple[str, int]]
 T = TypeVar("T")
+X = TypeVar("X")
 
 
 def required_text(value: str | None, field_name: str, *, max_length: int = 500) -> str:
@@ -114,19 +121,23 @@ def perform_run(
     (index in ``requests``, step) for each request not written before, in order, and returns
     what each wrote. A refusal names its row (counted from 1).
     """
-    checked = [in_row(n, _checked, request) for n, request in enumerate(requests, start=1)]
+    checked = each_row(_checked, enumerate(requests, start=1))
     _distinct_keys([key for key, _, _ in checked])
     with transaction(con):
         user = require(con, actor, permission)
         priors = audit.prior_writes(con, [key for key, _, _ in checked])
-        written: list[Written | None] = [
-            in_row(n, _replayed, priors[key], user, request.operation, details, key)
-            if key in priors
-            else None
+        replays = [
+            (n, (priors[key], user, request.operation, details, key))
             for n, (request, (key, _, details)) in enumerate(
                 zip(requests, checked, strict=True), start=1
             )
+            if key in priors
         ]
+        written: list[Written | None] = [None] * len(requests)
+        for (n, _), replay in zip(
+            replays, each_row(lambda args: _replayed(*args), replays), strict=True
+        ):
+            written[n - 1] = replay
         fresh = [i for i, w in enumerate(written) if w is None]
         if fresh:
             last_seq, last_hash = audit.head(con)
@@ -178,18 +189,27 @@ def _link(
 
 
 def _distinct_keys(keys: list[str]) -> None:
+    """Requests of one run may not share a key: the second would only replay the first."""
     first_row: dict[str, int] = {}
+    repeats = []
     for n, key in enumerate(keys, start=1):
-        if key in first_row:
-            raise RowRefused(
-                n, ValidationError("idempotency key", f"repeats row {first_row[key]}'s key")
-            )
-        first_row[key] = n
+        first = first_row.setdefault(key, n)
+        if first != n:
+            rule = f"repeats row {first}'s key"
+            repeats.append(RowRefused(n, ValidationError("idempotency key", rule)))
+    if repeats:
+        raise RowsRefused(tuple(repeats))
 
 
-def in_row(row: int, check: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """``check(*args, **kwargs)``, with any refusal naming the row it was about."""
-    try:
-        return check(*args, **kwargs)
-    except RingfenceError as error:
-        raise RowRefused(row, error) from None
+def each_row(check: Callable[[X], T], rows: Iterable[tuple[int, X]]) -> list[T]:
+    """``check`` of every (row number, item); every refusal is gathered, naming its row, into
+    one :class:`RowsRefused`, as a run or an import reports all its bad rows at once."""
+    results, refusals = [], []
+    for row, item in rows:
+        try:
+            results.append(check(item))
+        except RingfenceError as error:
+            refusals.append(RowRefused(row, error))
+    if refusals:
+        raise RowsRefused(tuple(refusals))
+    return results

@@ -4,8 +4,8 @@ A fund pays its grants in runs (a weekly file of instalments for the bank). Each
 a run is exactly what :func:`fund.ledger.pay` records: its own idempotency key, ledger entry
 and audit row, judged by the same rules in the same order, so either one's key replays the
 other. The run reads balances, checks keys and appends rows set-based, so hundreds of
-payments post in about the time of a few single ones. The first payment the rules refuse
-refuses the whole run, naming its row; nothing of the run is written.
+payments post in about the time of a few single ones. A run is written whole or not at
+all: any refused payment refuses the run, and the refusal names every bad row.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from fund.unit_of_work import (
     MAX_REASON_LENGTH,
     Step,
     Written,
-    in_row,
+    each_row,
     perform_run,
     required_text,
 )
@@ -78,24 +78,27 @@ def read_csv(text: str, *, reason: str, key: str) -> list[Payment]:
     if missing:
         raise ValidationError(
             "file",
-            f"needs the columns {', '.join(REQUIRED_COLUMNS)} (optional: value_date, reason);"
+            f"needs the columns {', '.join(REQUIRED_COLUMNS)}"
+            f" (optional: {', '.join(c for c in COLUMNS if c not in REQUIRED_COLUMNS)});"
             f" missing {', '.join(missing)}",
         )
     reader.fieldnames = header
-    payments = [
-        in_row(
-            n,
-            payment,
-            commitment_id=row["commitment_id"],
-            amount=row["amount"],
-            on=row.get("value_date"),
-            reason=row.get("reason") or reason,
-            key=f"{key}/{n}",
-        )
-        for n, row in enumerate(reader, start=1)
-    ]
+    rows = enumerate(reader, start=1)
+    payments = each_row(
+        lambda item: _from_csv(*item, reason=reason, key=key), ((n, (n, row)) for n, row in rows)
+    )
     _within_size(payments)
     return payments
+
+
+def _from_csv(n: int, row: dict[str, str], *, reason: str, key: str) -> Payment:
+    return payment(
+        commitment_id=row["commitment_id"],
+        amount=row["amount"],
+        on=row.get("value_date"),
+        reason=row.get("reason") or reason,
+        key=f"{key}/{n}",
+    )
 
 
 def total(payments: list[Payment]) -> Decimal:
@@ -135,7 +138,7 @@ def pay_run(con: duckdb.DuckDBPyConnection, actor: User, payments: list[Payment]
         books = posting.booked_for_payments(
             con, sorted({payments[i].commitment_id for i, _ in steps})
         )
-        movements = [in_row(i + 1, _allowed, payments[i], books) for i, _ in steps]
+        movements = each_row(lambda p: _allowed(p, books), [(i + 1, payments[i]) for i, _ in steps])
         ids = posting.next_entry_ids(con, len(steps))
         rows = []
         for entry_id, (i, step), movement in zip(ids, steps, movements, strict=True):

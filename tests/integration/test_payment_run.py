@@ -18,7 +18,7 @@ from fund.errors import (
     NotFound,
     PermissionDenied,
     RingfenceError,
-    RowRefused,
+    RowsRefused,
     ValidationError,
     describe,
 )
@@ -130,31 +130,43 @@ def test_a_run_skips_payments_already_made_with_their_key(con, people, awards):
 
 def test_a_key_reused_for_another_amount_refuses_the_run_naming_its_row(con, people, awards):
     ledger.pay_run(con, people.manager, run_of((awards[0], "5.00"), run="run-c"))
-    with nothing_written(con), pytest.raises(RowRefused) as refused:
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
         ledger.pay_run(
             con, people.manager, run_of((awards[0], "6.00"), (awards[1], "1.00"), run="run-c")
         )
-    assert refused.value.row == 1
-    assert isinstance(refused.value.error, IdempotencyConflict)
+    assert refused.value.rows == [1]
+    assert isinstance(refused.value.refusals[0].error, IdempotencyConflict)
 
 
 def test_payments_are_judged_after_the_runs_earlier_payments(con, people, awards):
     first, _ = awards
     run = run_of((first, "5000.00"), (first, "2000.00"), (first, "1000.01"))
-    with nothing_written(con), pytest.raises(RowRefused) as refused:
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
         ledger.pay_run(con, people.manager, run)
-    assert refused.value.row == 3
-    assert isinstance(refused.value.error, InvariantBroken)
+    assert refused.value.rows == [3]
+    assert isinstance(refused.value.refusals[0].error, InvariantBroken)
     assert describe(refused.value) == (
         f"row 3: amount: payment £1,000.01 exceeds commitment #{first} unpaid £1,000.00"
     )
 
 
+def test_every_bad_row_of_a_run_is_reported_at_once(con, people, awards):
+    first, second = awards
+    run = run_of((first, "7000.00"), (999_999, "1.00"), (second, "6000.01"), (first, "1000.00"))
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        ledger.pay_run(con, people.manager, run)
+    # Row 4 is judged as if the refused rows were not there: £7,000 + £1,000 fits £8,000.
+    assert describe(refused.value) == (
+        "row 2: commitment: no commitment 999999; "
+        f"row 3: amount: payment £6,000.01 exceeds commitment #{second} unpaid £6,000.00"
+    )
+
+
 def test_an_unknown_commitment_refuses_the_run_naming_its_row(con, people, awards):
-    with nothing_written(con), pytest.raises(RowRefused) as refused:
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
         ledger.pay_run(con, people.manager, run_of((awards[0], "1.00"), (999_999, "1.00")))
-    assert refused.value.row == 2
-    assert isinstance(refused.value.error, NotFound)
+    assert refused.value.rows == [2]
+    assert isinstance(refused.value.refusals[0].error, NotFound)
     assert describe(refused.value) == "row 2: commitment: no commitment 999999"
 
 
@@ -166,7 +178,7 @@ def test_only_fund_managers_make_payment_runs(con, people, awards, role):
 
 def test_a_run_must_hold_payments_with_distinct_keys(con, people, awards):
     same = payment(commitment_id=awards[0], amount="1.00", on=None, reason="r", key="dup")
-    with nothing_written(con), pytest.raises(RowRefused) as refused:
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
         ledger.pay_run(con, people.manager, [same, same])
     assert describe(refused.value) == "row 2: idempotency key: repeats row 1's key"
     with pytest.raises(ValidationError, match="at least one payment"):
@@ -220,6 +232,10 @@ def test_a_csv_file_becomes_payments_with_keys_per_row():
         ("commitment,amount\n1,2\n", "file: needs the columns commitment_id, amount"),
         ("commitment_id,amount\n", "payments: a payment run needs at least one payment"),
         ("commitment_id,amount\n1,2.50\n2,1.005\n", "row 2: amount: "),
+        (
+            "commitment_id,amount\nx,2.50\n2,1\n3,\n",
+            "row 1: commitment: must be a number, not 'x'; row 3: amount: ",
+        ),
         ("commitment_id,amount\n1,2.50\n,1\n", "row 2: commitment: is required"),
         ("commitment_id,amount\n1,-3\n", "row 1: amount: "),
         ("commitment_id,amount,value_date\n1,3,2999-01-01\n", "row 1: value date: must not be"),
@@ -279,8 +295,8 @@ def test_a_run_succeeds_or_fails_exactly_as_its_payments_would_one_by_one(
     before = counts(con)
     try:
         ledger.pay_run(con, people.manager, payments)
-    except RowRefused as refused:
-        assert refused.row == refused_at
+    except RowsRefused as refused:
+        assert refused.rows[0] == refused_at
         assert counts(con) == before
     else:
         assert refused_at is None

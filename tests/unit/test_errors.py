@@ -18,6 +18,7 @@ from fund.errors import (
     PermissionDenied,
     RingfenceError,
     RowRefused,
+    RowsRefused,
     SecondPersonRequired,
     SignInLocked,
     ValidationError,
@@ -78,6 +79,16 @@ EXAMPLES = [
         "row 3: amount: must be more than £0.00",
     ),
     (
+        RowsRefused(
+            (
+                RowRefused(2, NotFound("commitment", "commitment", 9)),
+                RowRefused(5, ValidationError("amount", "must be more than £0.00")),
+            )
+        ),
+        "row 2",
+        "row 2: commitment: no commitment 9; row 5: amount: must be more than £0.00",
+    ),
+    (
         DatabaseBusy("data/fund.duckdb is in use by another process (PID 42)"),
         "database",
         "database: data/fund.duckdb is in use by another process (PID 42)",
@@ -122,6 +133,7 @@ def _sample(kind: type[RingfenceError]) -> RingfenceError:
             "minutes": 15,
             "row": 3,
             "error": ValidationError("amount", "must be more than £0.00"),
+            "refusals": (RowRefused(2, NotFound("commitment", "commitment", 9)),),
         }.get(f.name, f"some {f.name}")
     return kind(**values)
 
