@@ -126,13 +126,14 @@ def attempt(action, *args, **kwargs):
         return None
 
 
-def write(form: str, action, **kwargs):
+def write(form: str, action, *, said=None, **kwargs):
     """Submit one form through a fund service; on success, rerun and confirm what changed.
 
     The headline position is read before and after, so the person sees exactly which
     figures moved; the page then reruns so that every table and list on it is current. A
     refusal shows the service's message (naming the field and the rule) and nothing was
-    written.
+    written. ``said``, given the service's result, words the confirmation instead, for a
+    service that writes many records at once (a payment run).
     """
     person, con = user(), cursor()
     shows_money = may(person.role, Permission.READ_SUMMARY)
@@ -141,6 +142,9 @@ def write(form: str, action, **kwargs):
     if result is None:
         return None
     moved = portfolio.changes(before, portfolio.headline(con, person)) if shows_money else []
+    if said is not None:
+        st.session_state.flash = ("success", said(result), moved)
+        st.rerun()
     done = _WAITING if result.entity == "approval request" else "Done: {entity} #{id}"
     message = done.format(entity=result.entity, id=result.entity_id)
     if result.replayed:

@@ -17,6 +17,8 @@ from datetime import date
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 from fund import db, register
 from fund.audit import canonical_text
@@ -40,6 +42,7 @@ MAX_PAYMENTS = 10_000
 COLUMNS = ("commitment_id", "amount", "value_date", "reason")
 REQUIRED_COLUMNS = ("commitment_id", "amount")
 _KIND, _SIGN, _LABEL, _PERMISSION = AGAINST_COMMITMENT["pay"]
+MONEY_DTYPE = pd.ArrowDtype(pa.decimal128(18, 2))  # as the ledger's DECIMAL(18,2) reads back
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,15 +67,16 @@ def payment(*, commitment_id: object, amount: object, on: object, reason: str, k
     )
 
 
-def read_csv(text: str, *, reason: str, key: str) -> list[Payment]:
-    """The payments of a CSV file with columns commitment_id, amount and, optionally,
-    value_date (default today) and reason (default ``reason``).
+def read_csv(data: str | bytes, *, reason: str, key: str) -> list[Payment]:
+    """The payments of a CSV file (text, or UTF-8 bytes as uploaded) with columns
+    commitment_id, amount and, optionally, value_date (default today) and reason (default
+    ``reason``).
 
     Payment n gets the idempotency key ``<key>/<n>``, so posting the same file again with
     the same key writes nothing twice. Rows are counted from 1, after the header.
     """
     key = required_text(key, "idempotency key", max_length=MAX_KEY_LENGTH - 6)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(_text(data).lstrip("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
@@ -91,13 +95,39 @@ def read_csv(text: str, *, reason: str, key: str) -> list[Payment]:
     return payments
 
 
+def _text(data: str | bytes) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            "file", "must be text in UTF-8 (in Excel, save it as 'CSV UTF-8')"
+        ) from None
+
+
 def _from_csv(n: int, row: dict[str, str], *, reason: str, key: str) -> Payment:
+    extra = row.get(None)  # DictReader gathers values beyond the header's columns here
+    if extra:
+        raise ValidationError("columns", f"the row has {len(extra)} more value(s) than the header")
     return payment(
         commitment_id=row["commitment_id"],
         amount=row["amount"],
         on=row.get("value_date"),
         reason=row.get("reason") or reason,
         key=f"{key}/{n}",
+    )
+
+
+def table(payments: list[Payment]) -> pd.DataFrame:
+    """The payments as a table to check before posting, money as exact decimals."""
+    return pd.DataFrame(
+        {
+            "commitment_id": [p.commitment_id for p in payments],
+            "amount": pd.array([p.amount for p in payments], dtype=MONEY_DTYPE),
+            "value_date": [p.value_date for p in payments],
+            "reason": [p.reason for p in payments],
+        }
     )
 
 

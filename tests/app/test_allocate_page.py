@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund import db, ledger
+from fund import db, ledger, portfolio
 from fund.auth import Role
 from tests.app.helpers import (
     counts,
@@ -69,6 +69,20 @@ def vire(at, source: int, target: int, amount: str, reason: str = "rebalance"):
     at.text_input(key="vire-amount").input(amount)
     at.text_input(key="vire-reason").input(reason)
     return submit(at, "Request virement")
+
+
+def upload_run(at, content: bytes, reason: str = "weekly run", name: str = "run.csv"):
+    """Upload a payment-run file and give the run's reason; the page shows its preview."""
+    at.file_uploader[0].set_value((name, content, "text/csv"))
+    at.text_input(key="run-reason").input(reason)
+    return at.run()
+
+
+def preview(at):
+    """The payment run's preview: (payments, total), and its table of payments."""
+    count, total = (m.value for m in at.metric)
+    (table,) = [d.value for d in at.dataframe if "counterparty" in d.value.columns]
+    return (count, total), table
 
 
 def changed(at) -> list[tuple[str, str, str]]:
@@ -378,6 +392,146 @@ def test_recoveries_write_offs_and_decommitments_post_their_own_kind(app, people
     ]
 
 
+# --- payment runs ---------------------------------------------------------------------
+
+RUN = (
+    b"commitment_id,amount,value_date,reason\r\n"
+    b'1,"1,000.00",2025-06-30,first instalment\r\n'
+    b"2,250.50,,\r\n"
+    b"1,2500.00,2025-07-31,second instalment\r\n"
+)
+
+
+@pytest.fixture
+def two_commitments(con, people, committed):
+    """Commitments #1 (£8,000.00, Youth Trust) and #2 (£2,000.00, Parks Trust; entry #3)."""
+    ledger.commit(
+        con,
+        people.manager,
+        experiment_id=committed.experiments["social_venture"],
+        amount="2000.00",
+        counterparty="Parks Trust",
+        reason="second grant",
+        key=key(),
+    )
+    return committed
+
+
+def test_a_payment_run_shows_its_payments_then_posts_every_one(app, people, two_commitments, con):
+    at = app(people.manager, PAGE)
+    assert at.file_uploader[0].label == "Payment run (CSV)"
+    before = counts(con)
+
+    upload_run(at, RUN, reason="weekly run")
+
+    assert not errors(at)
+    figures, table = preview(at)
+    assert figures == ("3", "£3,750.50")
+    assert table.to_dict("list") == {
+        "commitment_id": [1, 2, 1],
+        "counterparty": ["Youth Trust", "Parks Trust", "Youth Trust"],
+        "amount": [D("1000.00"), D("250.50"), D("2500.00")],
+        "value_date": [date(2025, 6, 30), db.today(), date(2025, 7, 31)],
+        "reason": ["first instalment", "weekly run", "second instalment"],
+    }
+    assert grew(before, counts(con)) == {}  # the preview writes nothing
+
+    submit(at, "Post 3 payments")
+
+    assert not errors(at)
+    assert grew(before, counts(con)) == {"ledger_entry": 3, "audit_log": 3}
+    assert entries(con, after=3) == [
+        (4, "disbursement", D("1000.00"), two_commitments.programme_id, 1, None, None,
+         date(2025, 6, 30), "first instalment"),
+        (5, "disbursement", D("250.50"), two_commitments.programme_id, 2, None, None,
+         db.today(), "weekly run"),
+        (6, "disbursement", D("2500.00"), two_commitments.programme_id, 1, None, None,
+         date(2025, 7, 31), "second instalment"),
+    ]  # fmt: skip
+    assert portfolio.headline(con, people.manager).paid == D("3750.50")
+    assert successes(at) == ["Posted 3 payments totalling £3,750.50 (ledger entries #4–#6)."]
+    assert changed(at) == [
+        ("Paid", "£0.00", "£3,750.50"),
+        ("Outstanding", "£10,000.00", "£6,249.50"),
+    ]
+
+
+def test_posting_the_same_run_again_writes_it_once(app, people, committed, con):
+    at = app(people.manager, PAGE)
+    upload_run(at, b"commitment_id,amount\n1,100.00\n1,200.00\n")
+    before = counts(con)
+
+    submit(at, "Post 2 payments")
+    assert successes(at) == ["Posted 2 payments totalling £300.00 (ledger entries #3–#4)."]
+    at.run()  # the page as it stands after the write: the file is still there
+    assert not successes(at)
+    submit(at, "Post 2 payments")
+
+    assert successes(at) == [
+        "Posted 0 of 2 payments; 2 had already been posted with their keys,"
+        " so were not written again."
+    ]
+    assert not at.table  # no figure moved
+    assert grew(before, counts(con)) == {"ledger_entry": 2, "audit_log": 2}
+    assert portfolio.headline(con, people.manager).paid == D("300.00")
+
+
+def test_a_payment_run_waits_for_its_reason(app, people, committed, con):
+    at = app(people.manager, PAGE)
+
+    upload_run(at, b"commitment_id,amount\n1,100.00\n", reason="  ")
+
+    assert "Give the reason to check the payments and post them." in [i.value for i in at.info]
+    assert not at.metric
+    assert not [b for b in at.button if b.label.startswith("Post")]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (
+            b"commitment_id,amount\n1,100.00\n1,12.345\n",
+            "row 2: amount: must have at most two decimal places",
+        ),
+        (b"commitment_id,amount\n1,100.00\none,5.00\n", "row 2: commitment: must be a number"),
+        (
+            b"commitment_id,amount,value_date\n1,100.00,\n1,5.00,2099-01-01\n",
+            "row 2: value date: ",
+        ),
+        (b"commitment,amount\n1,100.00\n", "file: needs the columns commitment_id, amount"),
+        (b"commitment_id,amount\n", "payments: a payment run needs at least one payment"),
+        (b"commitment_id,amount\n1,\xa3100.00\n", "file: must be text in UTF-8"),
+    ],
+)
+def test_a_file_the_run_cannot_read_is_refused_before_any_preview(
+    app, people, committed, con, content, says
+):
+    at = app(people.manager, PAGE)
+    before = counts(con)
+
+    upload_run(at, content)
+
+    assert not at.exception
+    (shown,) = errors(at)
+    assert shown.startswith(says), shown
+    assert not at.metric
+    assert not [b for b in at.button if b.label.startswith("Post")]
+    assert grew(before, counts(con)) == {}
+
+
+def test_a_run_with_one_payment_the_rules_refuse_writes_none(app, people, committed, con):
+    at = app(people.manager, PAGE)
+    upload_run(at, b"commitment_id,amount\n1,5000.00\n1,3000.01\n1,10.00\n")
+    before = counts(con)
+
+    submit(at, "Post 3 payments")
+
+    assert errors(at) == ["row 2: amount: payment £3,000.01 exceeds commitment #1 unpaid £3,000.00"]
+    assert not successes(at)
+    assert grew(before, counts(con)) == {}
+    assert portfolio.headline(con, people.manager).paid == D("0.00")
+
+
 # --- reversal -------------------------------------------------------------------------
 
 
@@ -565,6 +719,7 @@ def test_roles_without_the_allocate_permission_see_only_not_permitted(app, peopl
 
     assert not at.exception
     assert visible(at) == ["error"]
+    assert not at.file_uploader
     (message,) = errors(at)
     assert message.startswith("Not permitted:")
     assert message.endswith("cannot allocate money to programmes.")

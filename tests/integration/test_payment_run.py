@@ -208,7 +208,7 @@ def test_a_csv_file_becomes_payments_with_keys_per_row():
         "\ufeffcommitment_id,amount,value_date,reason\n"
         "12,1500.00,2026-01-05,January instalment\n"
         "13,250,,\n"
-    )
+    ).encode()
     first, second = read_csv(text, reason="Weekly run", key="run-7")
     assert (first.commitment_id, first.amount, first.value_date, first.reason, first.key) == (
         12,
@@ -239,6 +239,11 @@ def test_a_csv_file_becomes_payments_with_keys_per_row():
         ("commitment_id,amount\n1,2.50\n,1\n", "row 2: commitment: is required"),
         ("commitment_id,amount\n1,-3\n", "row 1: amount: "),
         ("commitment_id,amount,value_date\n1,3,2999-01-01\n", "row 1: value date: must not be"),
+        (
+            "commitment_id,amount\n1,3,4\n",
+            "row 1: columns: the row has 1 more value(s) than the header",
+        ),
+        ("commitment_id,amount\n1,£3\n".encode("cp1252"), "file: must be text in UTF-8"),
     ],
 )
 def test_a_bad_csv_file_is_refused_naming_the_row_and_field(text, message):
