@@ -119,7 +119,7 @@ def perform_run(
     its own audit row, its rules are checked), but the statements are shared and set-based,
     so a run of hundreds costs about what a handful of single writes do. ``change`` receives
     (index in ``requests``, step) for each request not written before, in order, and returns
-    what each wrote. A refusal names its row (counted from 1).
+    what each wrote. A refusal names every bad row (counted from 1).
     """
     checked = each_row(_checked, enumerate(requests, start=1))
     _distinct_keys([key for key, _, _ in checked])
