@@ -4,9 +4,8 @@ import streamlit as st
 
 from fund import db, ledger, portfolio, register
 from fund.auth import Permission
-from fund.ledger import payment_run, queries
-from fund.money import format_gbp
-from ui import format, session
+from fund.ledger import queries
+from ui import format, payment_run, session
 
 user = session.guard(Permission.ALLOCATE)
 con = session.cursor()
@@ -40,48 +39,6 @@ commitment_name = dict(zip(commitments["commitment_id"], commitments["label"], s
 counterparty_of = dict(
     zip(commitments["commitment_id"], commitments["counterparty"], strict=True)
 ).get
-
-
-def post_run(con, person, *, key: str, text: bytes, reason: str):
-    """Every payment of the file, or none, keyed by the submission (see session.form_key)."""
-    return ledger.pay_run(con, person, payment_run.read_csv(text, reason=reason, key=key))
-
-
-def payment_run_section() -> None:
-    """Upload a CSV of payments, check what it holds, then post it as one run."""
-    st.caption(
-        "Columns: `commitment_id`, `amount` and, optionally, `value_date` (YYYY-MM-DD, default"
-        " today) and `reason` (default: the reason below). The run posts every payment or none."
-    )
-    uploaded = st.file_uploader("Payment run (CSV)", type="csv")
-    reason = st.text_input(
-        "Reason", key="run-reason", help="Recorded with every payment whose row gives none."
-    )
-    if uploaded is None:
-        return
-    if not reason.strip():
-        st.info("Give the reason to check the payments and post them.")
-        return
-    text = uploaded.getvalue()
-    submission = {"text": text, "reason": reason}
-    key = session.form_key("pay-run", submission)
-    payments = session.attempt(payment_run.read_csv, text, reason=reason, key=key)
-    if payments is None:
-        return
-    count, total = st.columns(2)
-    count.metric("Payments", f"{len(payments):,}")
-    total.metric("Total", format_gbp(payment_run.total(payments)))
-    preview = payment_run.table(payments)
-    preview.insert(1, "counterparty", preview["commitment_id"].map(counterparty_of))
-    format.table(preview)
-    if st.button(f"Post {format.count(len(payments), 'payment')}", type="primary"):
-        session.write(
-            "pay-run",
-            post_run,
-            said=lambda written: payment_run.said(payments, written),
-            **submission,
-        )
-
 
 with allocate.form("allocate", clear_on_submit=False):
     st.caption("From the programme's ring-fence to the programme.")
@@ -148,7 +105,7 @@ if submitted:
         session.write("pay", kinds[kind], commitment_id=chosen, amount=amount, reason=reason, on=on)
 
 with run:
-    payment_run_section()
+    payment_run.section(counterparty_of)
 
 with reverse.form("reverse"):
     st.caption(

@@ -142,12 +142,16 @@ def write(form: str, action, *, said=None, **kwargs):
     if result is None:
         return None
     moved = portfolio.changes(before, portfolio.headline(con, person)) if shows_money else []
-    if said is not None:
-        st.session_state.flash = ("success", said(result), moved)
-        st.rerun()
-    done = _WAITING if result.entity == "approval request" else "Done: {entity} #{id}"
-    message = done.format(entity=result.entity, id=result.entity_id)
-    if result.replayed:
-        message = f"Already done: this exact request was made before ({result.entity} #{result.entity_id}); nothing new was written"
-    st.session_state.flash = ("success", f"{message}.", [] if result.replayed else moved)
+    st.session_state.flash = ("success", (said or _confirmation)(result), moved)
     st.rerun()
+
+
+def _confirmation(result) -> str:
+    """What one write did, or that its key had already done it (and nothing moved)."""
+    if result.replayed:
+        return (
+            "Already done: this exact request was made before"
+            f" ({result.entity} #{result.entity_id}); nothing new was written."
+        )
+    done = _WAITING if result.entity == "approval request" else "Done: {entity} #{id}"
+    return done.format(entity=result.entity, id=result.entity_id) + "."

@@ -181,6 +181,13 @@ def pay_run(con: duckdb.DuckDBPyConnection, actor: User, payments: list[Payment]
     return perform_run(con, actor, _PERMISSION, requests, change)
 
 
+def pay_csv(
+    con: duckdb.DuckDBPyConnection, actor: User, *, text: str | bytes, reason: str, key: str
+) -> list[Written]:
+    """Read a CSV payment run (see :func:`read_csv`) and post it, as a form submits it."""
+    return pay_run(con, actor, read_csv(text, reason=reason, key=key))
+
+
 def _allowed(payment: Payment, books: dict[int, posting.Booked]) -> Movement:
     """The payment's movement, once the rules allow it after the run's earlier payments
     (whose effect is carried forward in ``books``)."""
