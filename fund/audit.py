@@ -21,9 +21,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from fund import db
 from fund.auth import Permission, User, require
-from fund.db import RACE_LOST, frame, transaction
+from fund.db import RACE_LOST, frame, insert_all, transaction
 from fund.errors import DatabaseBusy
 
 GENESIS = "0" * 64
@@ -155,7 +154,7 @@ AUDIT_COLUMNS = [
 _INSERT_ROW = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def chained(seq: int, prev_hash: str, link: Link) -> list[object]:
+def _chained(seq: int, prev_hash: str, link: Link) -> list[object]:
     """The audit row for ``link`` at ``seq``: its fields, then ``prev_hash`` and its own hash."""
     fields = [
         seq,
@@ -176,7 +175,7 @@ def chained(seq: int, prev_hash: str, link: Link) -> list[object]:
 
 def append(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, link: Link) -> None:
     """Add the next link of the chain and move the head to it (inside the caller's transaction)."""
-    row = chained(seq, prev_hash, link)
+    row = _chained(seq, prev_hash, link)
     with _race_lost_on_duplicate():
         con.execute(_INSERT_ROW, row)
     _move_head(con, seq, row[-1])
@@ -187,10 +186,10 @@ def append_all(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, links: 
     before, so the rows are exactly those that :func:`append` would write one by one."""
     rows = []
     for offset, link in enumerate(links):
-        rows.append(chained(seq + offset, prev_hash, link))
+        rows.append(_chained(seq + offset, prev_hash, link))
         prev_hash = rows[-1][-1]
     with _race_lost_on_duplicate():
-        db.insert_all(con, "audit_log", AUDIT_COLUMNS, rows)
+        insert_all(con, "audit_log", AUDIT_COLUMNS, rows)
     _move_head(con, seq + len(rows) - 1, prev_hash)
 
 
