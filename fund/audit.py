@@ -226,6 +226,19 @@ posted AS (
     FROM ledger_entry
     GROUP BY audit_seq
 ),
+user_audited AS (
+    SELECT entity_id AS user_id, max(seq) AS seq,
+           arg_max(json_extract_string(details, '$.username'), seq)
+               FILTER (WHERE operation IN ('bootstrap admin', 'add user')) AS username,
+           arg_max(CASE operation WHEN 'bootstrap admin' THEN 'admin'
+                                  ELSE json_extract_string(details, '$.role') END, seq)
+               FILTER (WHERE operation IN ('bootstrap admin', 'add user', 'set role')) AS role,
+           coalesce(arg_max(operation = 'activate user', seq)
+               FILTER (WHERE operation IN ('activate user', 'deactivate user')), TRUE) AS active
+    FROM audit_log
+    WHERE entity = 'user'
+    GROUP BY entity_id
+),
 problems AS (
     -- A gap is named by its first missing row; everything else by the row itself.
     SELECT CASE WHEN c.seq >= 1 AND c.seq <> c.previous_seq + 1 THEN c.previous_seq + 1
@@ -270,10 +283,45 @@ problems AS (
               IS DISTINCT FROM r.declared_amount::VARCHAR
        OR json_extract_string(a.details, '$.delegated_limit')
               IS DISTINCT FROM r.delegated_limit::VARCHAR
+    UNION ALL
+    -- A commitment's experiment and counterparty decide where its money is reported: they
+    -- must still be what its award said (for an approved one, the request that was approved).
+    SELECT a.seq,
+           CASE WHEN a.seq IS NULL
+                THEN format('commitment #{} has no audited award', c.commitment_id)
+                ELSE format('commitment #{} is not what audit row #{} awarded',
+                            c.commitment_id, coalesce(q.seq, a.seq))
+           END
+    FROM commitment AS c
+    LEFT JOIN audit_log AS a ON a.entity = 'commitment' AND a.entity_id = c.commitment_id
+    LEFT JOIN audit_log AS q
+        ON a.operation = 'approve' AND q.operation = 'commit' AND q.entity = 'approval request'
+       AND q.entity_id = TRY_CAST(json_extract_string(a.details, '$.request_id') AS BIGINT)
+    WHERE a.seq IS NULL
+       OR TRY_CAST(trim(json_extract_string(coalesce(q.details, a.details), '$.experiment_id'))
+                   AS INTEGER) IS DISTINCT FROM c.experiment_id
+       OR json_extract_string(coalesce(q.details, a.details), '$.counterparty')
+              IS DISTINCT FROM c.counterparty
+    UNION ALL
+    -- Who may do what: each user's name, role and whether they may sign in must be what the
+    -- audited changes to them said, last one first.
+    SELECT s.seq,
+           CASE WHEN s.seq IS NULL
+                THEN format('user #{} ({}) has no audited creation', u.user_id, u.username)
+                ELSE format('user #{} ({}) is not what audit row #{} recorded',
+                            u.user_id, u.username, s.seq)
+           END
+    FROM app_user AS u
+    LEFT JOIN user_audited AS s USING (user_id)
+    WHERE s.seq IS NULL
+       OR s.username IS DISTINCT FROM u.username
+       OR s.role IS DISTINCT FROM u.role
+       OR s.active IS DISTINCT FROM u.active
 )
--- Of two findings about one row, the one naming ledger entries says more.
+-- Of two findings about one row, the one naming ledger entries says more, and a broken
+-- link more than the standing data that it recorded.
 SELECT seq, problem FROM problems WHERE problem IS NOT NULL
-ORDER BY seq NULLS LAST, problem LIKE '%ledger entries%' DESC
+ORDER BY seq NULLS LAST, problem LIKE '%ledger entries%' DESC, problem LIKE 'audit row%' DESC
 LIMIT 1
 """
 

@@ -430,6 +430,68 @@ def test_altering_a_declared_ring_fence_is_found(con, people, story, change):
     assert "ring-fence #1" in check.problem
 
 
+@pytest.mark.parametrize(
+    "change",
+    ["experiment_id = experiment_id + 1", "counterparty = 'Mallory Ltd'"],
+)
+def test_moving_a_commitment_to_another_experiment_or_payee_is_found(con, people, story, change):
+    # Where a commitment's money is reported, and who receives it, are not in the ledger.
+    con.execute(f"UPDATE commitment SET {change} WHERE commitment_id = ?", [story.commitment_id])
+    check = verdict(con, people)
+    assert check.problem == (
+        f"commitment #{story.commitment_id} is not what audit row #{story.commit_seq} awarded"
+    )
+
+
+def test_an_approved_commitment_is_checked_against_the_request_that_was_approved(
+    con, people, funded
+):
+    request = ledger.commit(
+        con,
+        people.manager,
+        experiment_id=funded.experiments["pbr_contract"],
+        amount="50000.00",
+        counterparty="Acme Outcomes",
+        reason="contract",
+        key=key(),
+    ).entity_id
+    requested = seq_of_last_write(con)
+    approved = ledger.decide(
+        con, people.second_manager, request_id=request, approve=True, reason="ok", key=key()
+    ).entity_id
+    assert verdict(con, people).ok
+    con.execute(
+        "UPDATE commitment SET counterparty = 'Mallory' WHERE commitment_id = ?", [approved]
+    )
+    assert verdict(con, people).problem == (
+        f"commitment #{approved} is not what audit row #{requested} awarded"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "who"),
+    [
+        ("role = 'fund_manager' WHERE username = 'auditor'", "auditor"),
+        ("active = FALSE WHERE username = 'manager'", "manager"),
+        ("username = 'boss' WHERE username = 'board'", "boss"),
+    ],
+)
+def test_changing_a_user_outside_the_services_is_found(con, people, change, who):
+    # A role granted by editing the table would let someone move money unaudited.
+    con.execute(f"UPDATE app_user SET {change}")
+    check = verdict(con, people)
+    assert check.problem is not None
+    assert f"({who}) is not what audit row #" in check.problem
+
+
+def test_role_changes_made_through_the_service_verify(con, people):
+    users.set_role(
+        con, people.admin, username="auditor", role="fund_manager", reason="move", key=key()
+    )
+    users.set_active(con, people.admin, username="board", active=False, reason="left", key=key())
+    assert verdict(con, people).ok
+
+
 # --- reading the trail ---------------------------------------------------------------------
 
 
