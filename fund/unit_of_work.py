@@ -126,18 +126,9 @@ def perform_run(
     with transaction(con):
         user = require(con, actor, permission)
         priors = audit.prior_writes(con, [key for key, _, _ in checked])
-        replays = [
-            (n, (priors[key], user, request.operation, details, key))
-            for n, (request, (key, _, details)) in enumerate(
-                zip(requests, checked, strict=True), start=1
-            )
-            if key in priors
-        ]
         written: list[Written | None] = [None] * len(requests)
-        for (n, _), replay in zip(
-            replays, each_row(lambda args: _replayed(*args), replays), strict=True
-        ):
-            written[n - 1] = replay
+        for i, replay in _replays(requests, checked, priors, user).items():
+            written[i] = replay
         fresh = [i for i, w in enumerate(written) if w is None]
         if fresh:
             last_seq, last_hash = audit.head(con)
@@ -154,6 +145,22 @@ def perform_run(
                 written[i] = Written(entity=entity, entity_id=entity_id)
             audit.append_all(con, last_seq + 1, last_hash, links)
     return written
+
+
+def _replays(
+    requests: list[Request],
+    checked: list[tuple[str, str, str]],
+    priors: dict[str, audit.PriorWrite],
+    user: User,
+) -> dict[int, Written]:
+    """What the requests whose keys were used before wrote then (by index), or every clash."""
+    used = [i for i, (key, _, _) in enumerate(checked) if key in priors]
+
+    def replay(i: int) -> Written:
+        key, _, details = checked[i]
+        return _replayed(priors[key], user, requests[i].operation, details, key)
+
+    return dict(zip(used, each_row(replay, [(i + 1, i) for i in used]), strict=True))
 
 
 def _checked(request: Request) -> tuple[str, str, str]:
