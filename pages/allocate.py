@@ -5,7 +5,7 @@ import streamlit as st
 from fund import db, ledger, portfolio, register
 from fund.auth import Permission
 from fund.ledger import queries
-from ui import format, payment_run, session
+from ui import approval_queue, format, payment_run, session
 
 user = session.guard(Permission.ALLOCATE)
 con = session.cursor()
@@ -144,38 +144,7 @@ if submitted:
         )
 
 with approvals:
-    if pending.empty:
-        st.info("Nothing is waiting for approval.")
-    for request in pending.itertuples():
-        with st.container(border=True):
-            format.table(pending[pending["request_id"] == request.request_id])
-            own = request.requested_by == user.username
-            if own:
-                st.caption(
-                    "You made this request, so another fund manager must approve it. You may withdraw it."
-                )
-            reason = st.text_input(
-                "Reason for the decision", key=f"decide-reason-{request.request_id}"
-            )
-            approve, reject = st.columns(2)
-            if approve.button(
-                "Approve", key=f"approve-{request.request_id}", disabled=own, type="primary"
-            ):
-                session.write(
-                    f"decide-{request.request_id}",
-                    ledger.decide,
-                    request_id=request.request_id,
-                    approve=True,
-                    reason=reason,
-                )
-            if reject.button("Withdraw" if own else "Reject", key=f"reject-{request.request_id}"):
-                session.write(
-                    f"decide-{request.request_id}",
-                    ledger.decide,
-                    request_id=request.request_id,
-                    approve=False,
-                    reason=reason,
-                )
+    approval_queue.show(pending, user)
 
 with standing:
     ringfences = portfolio.position(con, user, portfolio.Dimension.RINGFENCE)
