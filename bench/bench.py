@@ -845,6 +845,16 @@ class OpStats:
     refused: int = 0
 
 
+def unpaid_commitments(con: duckdb.DuckDBPyConnection) -> dict[int, Decimal]:
+    """Commitments with at least £100.00 left to pay, and what is left: the payments' targets."""
+    return dict(
+        con.execute(
+            "SELECT commitment_id, committed - paid FROM commitment_balance"
+            " WHERE committed - paid >= 100 ORDER BY commitment_id"
+        ).fetchall()
+    )
+
+
 def measure_writes(
     con: duckdb.DuckDBPyConnection, people: Cast, seconds: float, limit: int
 ) -> tuple[list[Row], int]:
@@ -852,12 +862,7 @@ def measure_writes(
     allocations, each one transaction with its invariants and its audit row."""
     rng = random.Random(SEED)
     run = uuid.uuid4().hex[:8]
-    open_commitments = dict(
-        con.execute(
-            "SELECT commitment_id, committed - paid FROM commitment_balance"
-            " WHERE committed - paid >= 100 ORDER BY commitment_id"
-        ).fetchall()
-    )
+    open_commitments = unpaid_commitments(con)
     choices = list(open_commitments)
     grant_experiments = [
         r[0]
@@ -989,12 +994,7 @@ def measure_payment_runs(
     its own key, rules, entry and audit row, on commitments spread over the whole ledger."""
     rng = random.Random(SEED + 2)
     run = uuid.uuid4().hex[:8]
-    unpaid = dict(
-        con.execute(
-            "SELECT commitment_id, committed - paid FROM commitment_balance"
-            " WHERE committed - paid >= 100 ORDER BY commitment_id"
-        ).fetchall()
-    )
+    unpaid = unpaid_commitments(con)
     choices = list(unpaid)
     times = []
     began = time.perf_counter()
@@ -1096,12 +1096,7 @@ def pay_breakdown(con: duckdb.DuckDBPyConnection, people: Cast, count: int) -> l
     """Where one ledger.pay spends its time, statement by statement (ms per payment)."""
     rng = random.Random(SEED + 1)
     run = uuid.uuid4().hex[:8]
-    choices = [
-        r[0]
-        for r in con.execute(
-            "SELECT commitment_id FROM commitment_balance WHERE committed - paid >= 100"
-        ).fetchall()
-    ]
+    choices = list(unpaid_commitments(con))
     spent: dict[str, list[float]] = {}
     timed = _Timed(con, spent)
     began = time.perf_counter()
