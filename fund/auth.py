@@ -8,8 +8,9 @@ not the control.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from math import ceil
 
@@ -53,6 +54,7 @@ class Permission(StrEnum):
     VERIFY_AUDIT = "verify the audit chain"
     EXPORT = "export the ledger"
     MANAGE_USERS = "manage users"
+    BACKUP = "back up and restore the database"
     REVIEW = "review the audit trail"
     READ_PEOPLE = "see who is responsible for each experiment"
 
@@ -77,7 +79,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FUND_MANAGER: frozenset(_MONEY | _READ_ALL | {Permission.VERIFY_AUDIT}),
     Role.AUDITOR: frozenset(_READ_ALL | {Permission.VERIFY_AUDIT, Permission.REVIEW}),
     Role.BOARD_MEMBER: frozenset({Permission.READ_SUMMARY}),
-    Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VERIFY_AUDIT}),
+    Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VERIFY_AUDIT, Permission.BACKUP}),
 }
 
 _hasher = PasswordHasher()
@@ -167,32 +169,53 @@ WHERE username = ? AND NOT succeeded AND attempted_at > ?
 """
 
 
+# DuckDB lets one process at a time write a database file, so within that process this
+# lock is where sign-in attempts are counted and recorded: parallel guesses queue here, and
+# each sees the failures of those before it.
+_ATTEMPTS = threading.Lock()
+_last_attempt_at = datetime.min
+
+
 def sign_in(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
     """Authenticate a person at the sign-in form, locking a name after repeated failures.
 
     After :data:`MAX_FAILURES` wrong passwords in a row within :data:`LOCK_MINUTES`, the name
     is refused (even with the right password) until :data:`LOCK_MINUTES` after the last one.
     Every attempt is recorded, so admins and auditors can see them.
+
+    Counting is atomic: an attempt is recorded as a failure *before* its password is checked,
+    in the same locked step that counts the failures so far, and only turned into a success
+    once the password proves right. However many guesses arrive at once, at most
+    :data:`MAX_FAILURES` of them are checked; the rest are refused as locked.
     """
     name = username.strip().lower()
-    now = utc_now()
-    window = now - timedelta(minutes=LOCK_MINUTES)
-    failures, last = con.execute(_RECENT_FAILURES, [name, window, name]).fetchone()
-    if failures >= MAX_FAILURES:
-        wait = last + timedelta(minutes=LOCK_MINUTES) - now
-        raise SignInLocked(max(1, ceil(wait.total_seconds() / 60)))
-    try:
-        user = authenticate(con, name, password)
-    except AuthenticationFailed:
-        _record_attempt(con, name, now, succeeded=False)
-        raise
-    _record_attempt(con, name, now, succeeded=True)
+    at = _claim_attempt(con, name)
+    user = authenticate(con, name, password)  # a wrong password leaves the failure recorded
+    with _ATTEMPTS, transaction(con):
+        con.execute(
+            "UPDATE sign_in_attempt SET succeeded = TRUE"
+            " WHERE username = ? AND attempted_at = ? AND NOT succeeded",
+            [name, at],
+        )
     return user
 
 
-def _record_attempt(con: duckdb.DuckDBPyConnection, name: str, at, *, succeeded: bool) -> None:
-    with transaction(con):
-        con.execute("INSERT INTO sign_in_attempt VALUES (?, ?, ?)", [name, at, succeeded])
+def _claim_attempt(con: duckdb.DuckDBPyConnection, name: str) -> datetime:
+    """Count the name's recent failures and, unless it is locked, record this attempt as one
+    more (provisionally), as one step; return the attempt's time, which identifies it."""
+    global _last_attempt_at
+    with _ATTEMPTS:
+        # Distinct times, even within one clock tick, so each attempt is its own row.
+        now = max(utc_now(), _last_attempt_at + timedelta(microseconds=1))
+        window = now - timedelta(minutes=LOCK_MINUTES)
+        failures, last = con.execute(_RECENT_FAILURES, [name, window, name]).fetchone()
+        if failures >= MAX_FAILURES:
+            wait = last + timedelta(minutes=LOCK_MINUTES) - now
+            raise SignInLocked(max(1, ceil(wait.total_seconds() / 60)))
+        with transaction(con):
+            con.execute("INSERT INTO sign_in_attempt VALUES (?, ?, FALSE)", [name, now])
+        _last_attempt_at = now
+    return now
 
 
 def refresh(con: duckdb.DuckDBPyConnection, actor: User) -> User | None:

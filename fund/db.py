@@ -95,8 +95,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     """Exactly one transaction: commit on success, roll back and re-raise on any error.
 
     DuckDB's COMMIT after a failed statement quietly rolls back, so an error must never be
-    swallowed inside this block; a write-write conflict with another session becomes a
-    clear :class:`DatabaseBusy`. Inside :func:`batch` it joins the batch's transaction.
+    swallowed inside this block. A race with another session becomes a clear
+    :class:`DatabaseBusy` ("try again"): a write-write conflict, and a duplicate key that no
+    service turned into its own refusal first (another session saved the same key since
+    this transaction began). Inside :func:`batch` it joins the batch's transaction.
     """
     if id(con) in _BATCHED:
         yield con
@@ -107,6 +109,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     except duckdb.TransactionException:
         con.execute("ROLLBACK")
         raise DatabaseBusy(RACE_LOST) from None
+    except duckdb.ConstraintException as error:
+        con.execute("ROLLBACK")
+        if duplicate_key(error):
+            raise DatabaseBusy(RACE_LOST) from None
+        raise
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -114,6 +121,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("COMMIT")
     except duckdb.TransactionException:
         raise DatabaseBusy(RACE_LOST) from None
+
+
+def duplicate_key(error: duckdb.ConstraintException) -> bool:
+    """Whether DuckDB refused a row because its primary or unique key is taken.
+
+    Only that is a race (the services check keys and names before inserting); a failed
+    CHECK, NOT NULL or foreign key is a missing validation and stays an internal error.
+    """
+    return "Duplicate key" in str(error)
 
 
 @contextmanager

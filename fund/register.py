@@ -6,6 +6,8 @@ These are the things money moves between; the money itself is in :mod:`fund.ledg
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from fund.auth import Permission, User, require
-from fund.db import frame
+from fund.db import duplicate_key, frame
 from fund.errors import NotFound, ValidationError
 from fund.money import to_money
 from fund.unit_of_work import Request, Step, Written, perform, required_text
@@ -140,13 +142,13 @@ def declare_ringfence(
         raise ValidationError("delegated limit", "must not be negative")
 
     def change(step: Step) -> tuple[str, int]:
-        _refuse_duplicate(step.con, "ringfence", values["name"])
-        new_id = step.con.execute(
-            "INSERT INTO ringfence (name, owner_body, financial_years, declared_amount, purpose,"
-            " advertised_on, delegated_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " RETURNING ringfence_id",
-            [*values.values(), step.at],
-        ).fetchone()[0]
+        with _refuse_duplicate(step.con, "ringfence", values["name"]):
+            new_id = step.con.execute(
+                "INSERT INTO ringfence (name, owner_body, financial_years, declared_amount,"
+                " purpose, advertised_on, delegated_limit, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ringfence_id",
+                [*values.values(), step.at],
+            ).fetchone()[0]
         return "ringfence", new_id
 
     request = Request(operation="declare ring-fence", key=key, reason=reason, details=values)
@@ -172,12 +174,12 @@ def add_programme(
 
     def change(step: Step) -> tuple[str, int]:
         ringfence(step.con, ringfence_id)
-        _refuse_duplicate(step.con, "programme", values["name"])
-        new_id = step.con.execute(
-            "INSERT INTO programme (ringfence_id, name, target, created_at) VALUES (?, ?, ?, ?)"
-            " RETURNING programme_id",
-            [*values.values(), step.at],
-        ).fetchone()[0]
+        with _refuse_duplicate(step.con, "programme", values["name"]):
+            new_id = step.con.execute(
+                "INSERT INTO programme (ringfence_id, name, target, created_at)"
+                " VALUES (?, ?, ?, ?) RETURNING programme_id",
+                [*values.values(), step.at],
+            ).fetchone()[0]
         return "programme", new_id
 
     request = Request(operation="add programme", key=key, reason=reason, details=values)
@@ -340,10 +342,20 @@ def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) 
         "SELECT partner_id, sector FROM partner WHERE name = ?", [share["name"]]
     ).fetchone()
     if found is None:
-        partner_id = con.execute(
-            "INSERT INTO partner (name, sector) VALUES (?, ?) RETURNING partner_id",
-            [share["name"], share["sector"]],
-        ).fetchone()[0]
+        try:
+            partner_id = con.execute(
+                "INSERT INTO partner (name, sector) VALUES (?, ?) RETURNING partner_id",
+                [share["name"], share["sector"]],
+            ).fetchone()[0]
+        except duckdb.ConstraintException as error:
+            if not duplicate_key(error):
+                raise
+            # Another change registered this partner since this one began; a retry uses it.
+            raise ValidationError(
+                "partner name",
+                f"{share['name']!r} was registered by another change at the same moment; "
+                "nothing of yours was written, try again",
+            ) from None
     elif found[1] != share["sector"]:
         raise ValidationError(
             "partner sector", f"{share['name']!r} is already registered as {found[1]}"
@@ -387,15 +399,28 @@ def _date(value: object, field: str) -> date:
         raise ValidationError(field, f"must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
-def _refuse_duplicate(con: duckdb.DuckDBPyConnection, table: str, name: str) -> None:
+@contextmanager
+def _refuse_duplicate(con: duckdb.DuckDBPyConnection, table: str, name: str) -> Iterator[None]:
+    """Around the insert of a ring-fence or programme: refuse a name already in use.
+
+    A name saved before this transaction began is found by looking; one that another session
+    saved since is met by the insert itself (the name is UNIQUE), and gets the same refusal.
+    """
     queries = {
         "ringfence": "SELECT 1 FROM ringfence WHERE name = ?",
         "programme": "SELECT 1 FROM programme WHERE name = ?",
     }
+    taken = ValidationError(
+        "name", f"a {table.replace('ringfence', 'ring-fence')} called {name!r} already exists"
+    )
     if con.execute(queries[table], [name]).fetchone():
-        raise ValidationError(
-            "name", f"a {table.replace('ringfence', 'ring-fence')} called {name!r} already exists"
-        )
+        raise taken
+    try:
+        yield
+    except duckdb.ConstraintException as error:
+        if not duplicate_key(error):
+            raise
+        raise taken from None
 
 
 @dataclass(frozen=True, kw_only=True)

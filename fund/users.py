@@ -7,7 +7,7 @@ import pandas as pd
 
 from fund import audit
 from fund.auth import Permission, Role, User, find_user, hash_password, parse_role, require
-from fund.db import frame, transaction, utc_now
+from fund.db import duplicate_key, frame, transaction, utc_now
 from fund.errors import ValidationError
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
@@ -23,14 +23,22 @@ def _username(value: str) -> str:
 
 
 def _insert_user(con, *, username, display_name, role: Role, password_hash) -> int:
-    taken = con.execute("SELECT 1 FROM app_user WHERE username = ?", [username]).fetchone()
-    if taken:
-        raise ValidationError("username", f"{username!r} is already taken")
-    return con.execute(
-        "INSERT INTO app_user (username, display_name, role, password_hash, created_at)"
-        " VALUES (?, ?, ?, ?, ?) RETURNING user_id",
-        [username, display_name, role.value, password_hash, utc_now()],
-    ).fetchone()[0]
+    """Insert a user under a name nobody has. A name saved before this transaction began is
+    found by looking; one another session saved since is met by the insert (the name is
+    UNIQUE), and gets the same refusal rather than a raw constraint error."""
+    taken = ValidationError("username", f"{username!r} is already taken")
+    if con.execute("SELECT 1 FROM app_user WHERE username = ?", [username]).fetchone():
+        raise taken
+    try:
+        return con.execute(
+            "INSERT INTO app_user (username, display_name, role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING user_id",
+            [username, display_name, role.value, password_hash, utc_now()],
+        ).fetchone()[0]
+    except duckdb.ConstraintException as error:
+        if not duplicate_key(error):
+            raise
+        raise taken from None
 
 
 def bootstrap_admin(

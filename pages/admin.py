@@ -1,8 +1,10 @@
-"""Admin: who may use the fund and in which role. Admins manage people, never money."""
+"""Admin: who may use the fund and in which role, and backups. Admins never touch money."""
+
+import uuid
 
 import streamlit as st
 
-from fund import users
+from fund import backup, users
 from fund.auth import Permission, Role
 from ui import format, session
 
@@ -65,4 +67,22 @@ if submitted:
             username=who,
             password=new_password,
             reason=reason,
+        )
+
+st.subheader("Backup")
+st.caption(
+    "The whole database as one consistent file, its audit chain verified, the backup recorded "
+    "in the audit trail. A copy of fund.duckdb made by hand can miss work still in its .wal."
+)
+if st.button("Make a backup"):
+    made = session.attempt(backup.download, con, user, key=str(uuid.uuid4()))
+    if made is not None:
+        st.success(f"Backup made and verified up to audit row #{made.backup.head_seq}.")
+        st.download_button(
+            f"Download {made.name}",
+            made.data,
+            file_name=made.name,
+            mime="application/octet-stream",
+            on_click="ignore",
+            key="backup-download",
         )

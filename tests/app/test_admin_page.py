@@ -1,6 +1,8 @@
 """The admin page: add users with a role, change roles, deactivate and reactivate, reset
 passwords; an admin cannot change their own account and sees no money pages."""
 
+import json
+
 import pytest
 
 from fund.auth import Role, authenticate
@@ -233,3 +235,25 @@ def test_a_new_user_is_listed_straight_after_adding_them(app, people, con):
     assert successes(at) == ["Done: user #6."]
 
     assert "newbie" in list(at.dataframe[0].value["username"])
+
+
+def test_the_admin_makes_a_verified_backup_recorded_in_the_trail_and_downloads_it(app, people, con):
+    at = app(people.admin, PAGE)
+    before = counts(con)
+
+    submit(at, "Make a backup")
+
+    assert not at.exception
+    assert not errors(at)
+    (said,) = successes(at)
+    assert said.startswith("Backup made and verified up to audit row #")
+    assert grew(before, counts(con)) == {"audit_log": 1}
+    operation, details = con.execute(
+        "SELECT operation, details FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    assert operation == "backup"
+    (download,) = at.get("download_button")
+    name = json.loads(details)["file"]
+    assert download.label == f"Download {name}"
+    assert name.startswith("ringfence-backup-") and name.endswith(".duckdb")
+    assert download.proto.url
