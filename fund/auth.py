@@ -174,6 +174,7 @@ WHERE username = ? AND NOT succeeded AND attempted_at > ?
 # each sees the failures of those before it.
 _ATTEMPTS = threading.Lock()
 _last_attempt_at = datetime.min
+_TICK = timedelta(milliseconds=20)
 
 
 def sign_in(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
@@ -205,8 +206,11 @@ def _claim_attempt(con: duckdb.DuckDBPyConnection, name: str) -> datetime:
     more (provisionally), as one step; return the attempt's time, which identifies it."""
     global _last_attempt_at
     with _ATTEMPTS:
-        # Distinct times, even within one clock tick, so each attempt is its own row.
-        now = max(utc_now(), _last_attempt_at + timedelta(microseconds=1))
+        now = utc_now()
+        if timedelta(0) <= _last_attempt_at - now < _TICK:
+            # Two attempts within one clock tick still get distinct times (each is its own
+            # row); a clock set back by more than a tick is simply followed.
+            now = _last_attempt_at + timedelta(microseconds=1)
         window = now - timedelta(minutes=LOCK_MINUTES)
         failures, last = con.execute(_RECENT_FAILURES, [name, window, name]).fetchone()
         if failures >= MAX_FAILURES:
