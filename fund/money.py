@@ -16,8 +16,11 @@ PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # the largest value DECIMAL(18,2) holds
 # Pounds as people type them: an optional sign and £, digits with commas only between
-# thousands, an optional decimal part. No exponents, underscores or stray commas ('12,34').
-_POUNDS = re.compile(r"[-+]?£?[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[-+]?£?\.\d+")
+# thousands, an optional decimal part. No exponents, underscores or stray commas ('12,34'),
+# and only the digits 0-9: Python's Decimal() would also read '１２３' or '١٢٣' as 123.
+_POUNDS = re.compile(
+    r"[-+]?£?[-+]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?|[-+]?£?\.[0-9]+", re.ASCII
+)
 
 
 def to_money(value: object, field: str, *, positive: bool = True) -> Decimal:
@@ -34,7 +37,7 @@ def to_money(value: object, field: str, *, positive: bool = True) -> Decimal:
         typed = value.strip()
         if not _POUNDS.fullmatch(typed):
             raise ValidationError(
-                field, f"must be a number of pounds such as 1,234.56, not {value!r}"
+                field, f"must be a number of pounds such as 1,234.56{_digits(typed)}, not {value!r}"
             )
         value = typed.replace(",", "").replace("£", "")
     try:
@@ -51,6 +54,17 @@ def to_money(value: object, field: str, *, positive: bool = True) -> Decimal:
     if positive and amount <= 0:
         raise ValidationError(field, f"must be more than £0.00, not {format_gbp(amount)}")
     return amount
+
+
+def other_digits(text: str) -> bool:
+    """Whether ``text`` holds digits other than 0-9 (full-width, Arabic-Indic, superscript …),
+    which Python's int() and Decimal() would read as numbers but the fund does not."""
+    return any(c.isdigit() and not c.isascii() for c in text)
+
+
+def _digits(text: str) -> str:
+    """The clause a refusal adds when the number was written with digits other than 0-9."""
+    return ", written with the digits 0-9" if other_digits(text) else ""
 
 
 def format_gbp(amount: Decimal) -> str:

@@ -485,16 +485,27 @@ def experiment(con: duckdb.DuckDBPyConnection, experiment_id: object) -> Experim
 
 
 def parse_id(value: object, field: str) -> int:
-    """Ids arrive from forms and the CLI as text; a missing one is an error, never a pass."""
+    """Ids arrive from forms and the CLI as text; a missing one is an error, never a pass.
+
+    Only the digits 0-9 make an id (Python's int() would also read '１２３' or '١٢٣'). No
+    table's ids go beyond BIGINT, so a larger number names nothing: it is refused as not
+    found, as any id that does not exist is, and never reaches the database.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(field, "is required")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError(field, f"must be a number, not {value!r}") from None
-    if number <= 0:
+    text = str(value).strip()
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        other = any(c.isdigit() and not c.isascii() for c in text)
+        written = " written with the digits 0-9" if other else ""
+        raise ValidationError(field, f"must be a number{written}, not {value!r}")
+    significant = digits.lstrip("0")
+    if text.startswith("-") or not significant:
         raise ValidationError(field, f"must be a positive number, not {value!r}")
-    return number
+    if len(significant) > 19 or int(significant) > 2**63 - 1:
+        kind = {"entry": "ledger entry", "request": "pending approval request"}.get(field, field)
+        raise NotFound(field, kind, significant)
+    return int(significant)
 
 
 def programmes(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:

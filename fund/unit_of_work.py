@@ -78,6 +78,11 @@ def required_text(value: str | None, field_name: str, *, max_length: int = 500) 
         raise ValidationError(field_name, "is required and must not be blank")
     if len(text) > max_length:
         raise ValidationError(field_name, f"must be at most {max_length} characters")
+    if not text.isascii():  # lone surrogates: bytes that were not UTF-8, decoded leniently
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(field_name, "must be text in UTF-8") from None
     return text
 
 

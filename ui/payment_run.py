@@ -12,8 +12,10 @@ from ui import format, session
 def section(counterparty_of: Callable[[int], str | None]) -> None:
     """Upload a CSV of payments, check what it holds, then post it as one run."""
     st.caption(
-        "Columns: `commitment_id`, `amount` and, optionally, `value_date` (YYYY-MM-DD, default"
-        " today) and `reason` (default: the reason below). The run posts every payment or none."
+        "A CSV file in UTF-8 (in Excel, *CSV UTF-8*) with the columns `commitment_id`, `amount`"
+        " and, optionally, `value_date` (YYYY-MM-DD, default today) and `reason` (default: the"
+        " reason below), each once and no others. Every row that cannot be read is named at"
+        " once. The run posts every payment or none."
     )
     uploaded = st.file_uploader("Payment run (CSV)", type="csv")
     reason = st.text_input(

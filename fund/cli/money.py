@@ -142,19 +142,22 @@ write_off = _against_commitment(
 
 
 @click.command("pay-run")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.File("rb"))
 @write_options
 @pass_session
 def pay_run(session: Session, file, reason, key, as_json) -> None:
     """Post every payment in the CSV FILE ('-' for stdin) as one run: all of them, or none.
 
-    Columns: commitment_id, amount and, optionally, value_date (default today) and reason
-    (default --reason). Payment n is keyed <key>/n, so posting the file again with the same
-    --key writes nothing twice. A refusal names the row (counted from 1, after the header).
+    FILE is UTF-8 text (in Excel, 'CSV UTF-8') whose header names the columns commitment_id,
+    amount and, optionally, value_date (default today) and reason (default --reason), each
+    once and no others. Payment n is keyed <key>/n, so posting the file again with the same
+    --key writes nothing twice. A refusal names every bad row (counted from 1, after the
+    header): those that cannot be read and those the rules refuse, together.
     """
     key, generated = idempotency_key(key)
-    payments = payment_run.read_csv(file.read(), reason=reason, key=key)
-    written = ledger.pay_run(*session.open(), payments)
+    run = payment_run.read_run(file.read(), reason=reason, key=key)
+    payments = run.payments
+    written = ledger.pay_run(*session.open(), payments, refused=run.refused)
     if as_json:
         emit_json(
             {

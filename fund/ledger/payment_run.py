@@ -6,12 +6,20 @@ and audit row, judged by the same rules in the same order, so either one's key r
 other. The run reads balances, checks keys and appends rows set-based, so hundreds of
 payments post in about the time of a few single ones. A run is written whole or not at
 all: any refused payment refuses the run, and the refusal names every bad row.
+
+A run's file is read strictly: UTF-8 only, each allowed column at most once and no others
+(a near miss is named with the column it was probably meant to be), amounts and ids in the
+digits 0-9. Every bad row is reported in one pass, those that cannot be read together with
+those the rules refuse, in row order.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import difflib
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -23,7 +31,7 @@ import pyarrow as pa
 from fund import db, register
 from fund.audit import canonical_text
 from fund.auth import User
-from fund.errors import NotFound, ValidationError
+from fund.errors import NotFound, RingfenceError, RowRefused, RowsRefused, ValidationError
 from fund.ledger import posting
 from fund.ledger.rules import Attempt, Balances, Movement, after, breaches
 from fund.ledger.service import AGAINST_COMMITMENT, against_commitment_request, value_date
@@ -43,6 +51,18 @@ COLUMNS = ("commitment_id", "amount", "value_date", "reason")
 REQUIRED_COLUMNS = ("commitment_id", "amount")
 _KIND, _SIGN, _LABEL, _PERMISSION = AGAINST_COMMITMENT["pay"]
 MONEY_DTYPE = pd.ArrowDtype(pa.decimal128(18, 2))  # as the ledger's DECIMAL(18,2) reads back
+_NEEDS = (
+    f"needs the columns {', '.join(REQUIRED_COLUMNS)}"
+    f" (optional: {', '.join(c for c in COLUMNS if c not in REQUIRED_COLUMNS)}), each once"
+)
+# Byte-order marks of the encodings a spreadsheet may save as; UTF-32-LE's begins with
+# UTF-16-LE's, so it is looked for first.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,9 +74,27 @@ class Payment:
     value_date: date
     reason: str
     key: str
+    row: int | None = None  # the row of the file it came from (its place in the run if None)
 
 
-def payment(*, commitment_id: object, amount: object, on: object, reason: str, key: str) -> Payment:
+@dataclass(frozen=True)
+class ReadRun:
+    """A run's file as read: the payments of the rows that could be read, and a refusal for
+    every row that could not (both naming rows counted from 1, after the header)."""
+
+    payments: tuple[Payment, ...]
+    refused: tuple[RowRefused, ...]
+
+
+def payment(
+    *,
+    commitment_id: object,
+    amount: object,
+    on: object,
+    reason: str,
+    key: str,
+    row: int | None = None,
+) -> Payment:
     """A payment as given (text from a file or a form); a refusal names the field."""
     return Payment(
         commitment_id=register.parse_id(commitment_id, "commitment"),
@@ -64,58 +102,130 @@ def payment(*, commitment_id: object, amount: object, on: object, reason: str, k
         value_date=value_date(on),
         reason=required_text(reason, "reason", max_length=MAX_REASON_LENGTH),
         key=required_text(key, "idempotency key", max_length=MAX_KEY_LENGTH),
+        row=row,
     )
 
 
 def read_csv(data: str | bytes, *, reason: str, key: str) -> list[Payment]:
-    """The payments of a CSV file (text, or UTF-8 bytes as uploaded) with columns
-    commitment_id, amount and, optionally, value_date (default today) and reason (default
-    ``reason``).
+    """The payments of a CSV file, read as :func:`read_run` reads it; refused (naming every
+    bad row) if any row cannot be read. The app previews a run with it."""
+    run = read_run(data, reason=reason, key=key)
+    if run.refused:
+        raise RowsRefused(run.refused)
+    return list(run.payments)
 
-    Payment n gets the idempotency key ``<key>/<n>``, so posting the same file again with
-    the same key writes nothing twice. Rows are counted from 1, after the header.
+
+def read_run(data: str | bytes, *, reason: str, key: str) -> ReadRun:
+    """Every row of a CSV file (text, or the bytes as uploaded, which must be UTF-8) with the
+    columns commitment_id, amount and, optionally, value_date (default today) and reason
+    (default ``reason``): a payment, or the reason it cannot be one.
+
+    The file itself is refused when it is not UTF-8 or its header is wrong: a column given
+    twice, a column with no name, one that is not a column of a run (the nearest allowed
+    name is suggested) or a required one missing. Payment n gets the idempotency key
+    ``<key>/<n>``, so posting the same file again with the same key writes nothing twice.
+    Rows are counted from 1, after the header; blank lines are skipped.
     """
     key = required_text(key, "idempotency key", max_length=MAX_KEY_LENGTH - 6)
-    reader = csv.DictReader(io.StringIO(_text(data).lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
+    lines = csv.reader(io.StringIO(_text(data).removeprefix("\ufeff")))
+    payments: list[Payment] = []
+    refused: list[RowRefused] = []
+    try:
+        header = _header(next(lines, []))
+        for n, values in enumerate((values for values in lines if values), start=1):
+            _within_size(n, every=False)
+            try:
+                payments.append(_from_csv(n, header, values, reason=reason, key=key))
+            except RingfenceError as error:
+                refused.append(RowRefused(n, error))
+    except csv.Error as error:
         raise ValidationError(
-            "file",
-            f"needs the columns {', '.join(REQUIRED_COLUMNS)}"
-            f" (optional: {', '.join(c for c in COLUMNS if c not in REQUIRED_COLUMNS)});"
-            f" missing {', '.join(missing)}",
-        )
-    reader.fieldnames = header
-    rows = enumerate(reader, start=1)
-    payments = each_row(
-        lambda item: _from_csv(*item, reason=reason, key=key), ((n, (n, row)) for n, row in rows)
-    )
-    _within_size(payments)
-    return payments
+            "file", f"is not CSV that can be read: line {lines.line_num}: {error}"
+        ) from None
+    _within_size(len(payments) + len(refused))
+    return ReadRun(payments=tuple(payments), refused=tuple(refused))
 
 
 def _text(data: str | bytes) -> str:
+    """The file as text, if it is UTF-8 (with or without its byte-order mark)."""
     if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
+        text = data
+    else:
+        for bom, encoding in _BOMS:
+            if data.startswith(bom):
+                raise ValidationError("file", f"the file is {encoding}; save it as CSV UTF-8")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValidationError("file", _not_utf8(data, error.start)) from None
+    if "\x00" in text:
         raise ValidationError(
-            "file", "must be text in UTF-8 (in Excel, save it as 'CSV UTF-8')"
-        ) from None
+            "file",
+            "holds NUL characters, as a UTF-16 or UTF-32 file without a byte-order mark does;"
+            " save it as CSV UTF-8",
+        )
+    return text
 
 
-def _from_csv(n: int, row: dict[str, str], *, reason: str, key: str) -> Payment:
-    extra = row.get(None)  # DictReader gathers values beyond the header's columns here
-    if extra:
-        raise ValidationError("columns", f"the row has {len(extra)} more value(s) than the header")
+def _not_utf8(data: bytes, start: int) -> str:
+    """Where a file stops being UTF-8: its line, the byte within the line and the byte."""
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    return (
+        "must be text in UTF-8 (in Excel, save it as 'CSV UTF-8'); line"
+        f" {line} is not: byte {column} of the line (byte {start + 1} of the file) is"
+        f" 0x{data[start]:02X}"
+    )
+
+
+def _header(names: list[str]) -> list[str]:
+    """The header's column names, once each is one of :data:`COLUMNS` and the required ones
+    are there; otherwise one refusal naming every wrong column and the columns allowed."""
+    if not names:
+        raise ValidationError("file", f"{_NEEDS}; its first line, the header, is empty")
+    header = [name.strip() for name in names]
+    problems = []
+    for name in dict.fromkeys(header):
+        places = [n for n, other in enumerate(header, start=1) if other == name]
+        if not name:
+            problems += [f"column {n} has no name" for n in places]
+        elif len(places) > 1:
+            problems.append(f"{name!r} is given {_times(len(places))} (columns {_and(places)})")
+    meant = set()
+    for name in header:
+        if name and name not in COLUMNS:
+            near = difflib.get_close_matches(name.lower(), COLUMNS, n=1)
+            meant.update(near)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            problems.append(f"{name!r} is not a column of a payment run{hint}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header and c not in meant]
+    problems += [f"{c} is missing" for c in missing]
+    if problems:
+        raise ValidationError("file", f"{_NEEDS}; " + "; ".join(problems))
+    return header
+
+
+def _times(count: int) -> str:
+    return "twice" if count == 2 else f"{count} times"
+
+
+def _and(numbers: Sequence[int]) -> str:
+    words = [str(n) for n in numbers]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _from_csv(n: int, header: list[str], values: list[str], *, reason: str, key: str) -> Payment:
+    if len(values) > len(header):
+        extra = len(values) - len(header)
+        raise ValidationError("columns", f"the row has {extra} more value(s) than the header")
+    row = dict(zip(header, values, strict=False))
     return payment(
-        commitment_id=row["commitment_id"],
-        amount=row["amount"],
+        commitment_id=row.get("commitment_id"),
+        amount=row.get("amount"),
         on=row.get("value_date"),
         reason=row.get("reason") or reason,
         key=f"{key}/{n}",
+        row=n,
     )
 
 
@@ -156,9 +266,25 @@ def said(payments: list[Payment], written: list[Written]) -> str:
     return "".join(parts) + "."
 
 
-def pay_run(con: duckdb.DuckDBPyConnection, actor: User, payments: list[Payment]) -> list[Written]:
-    """Post every payment, or none: one transaction, one audit row and entry per payment."""
-    _within_size(payments)
+def pay_run(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    payments: Sequence[Payment],
+    *,
+    refused: Iterable[RowRefused] = (),
+) -> list[Written]:
+    """Post every payment, or none: one transaction, one audit row and entry per payment.
+
+    ``refused`` are the rows of the run's file that could not be read (see
+    :func:`read_run`). Any of them refuses the run too: the payments are still judged by
+    the rules (each as if the refused rows were not there), and one refusal names every bad
+    row of either kind in row order. Nothing is written.
+    """
+    payments, unread = list(payments), tuple(refused)
+    _within_size(len(payments) + len(unread))
+    if not payments:
+        raise RowsRefused(unread)
+    file_rows = [p.row if p.row is not None else n for n, p in enumerate(payments, start=1)]
     requests = [
         against_commitment_request("pay", p.commitment_id, p.amount, p.value_date, p.reason, p.key)
         for p in payments
@@ -169,6 +295,8 @@ def pay_run(con: duckdb.DuckDBPyConnection, actor: User, payments: list[Payment]
             con, sorted({payments[i].commitment_id for i, _ in steps})
         )
         movements = each_row(lambda p: _allowed(p, books), [(i + 1, payments[i]) for i, _ in steps])
+        if unread:
+            raise _Unread  # the payments pass the rules, but the run is refused: roll back
         ids = posting.next_entry_ids(con, len(steps))
         rows = []
         for entry_id, (i, step), movement in zip(ids, steps, movements, strict=True):
@@ -178,14 +306,29 @@ def pay_run(con: duckdb.DuckDBPyConnection, actor: User, payments: list[Payment]
         db.insert_all(con, "ledger_entry", posting.ENTRY_COLUMNS, rows)
         return [("ledger entry", entry_id) for entry_id in ids]
 
-    return perform_run(con, actor, _PERMISSION, requests, change)
+    try:
+        written = perform_run(con, actor, _PERMISSION, requests, change)
+    except RowsRefused as judged:  # rows counted by place in the run: name the file's rows
+        named = tuple(RowRefused(file_rows[r.row - 1], r.error) for r in judged.refusals)
+        raise RowsRefused(tuple(sorted(unread + named, key=lambda r: r.row))) from None
+    except _Unread:
+        raise RowsRefused(unread) from None
+    if unread:  # every payment read had been posted before with its key: none was written
+        raise RowsRefused(unread)
+    return written
+
+
+class _Unread(Exception):
+    """Rolls a run back whose payments all pass the rules but whose file has bad rows."""
 
 
 def pay_csv(
     con: duckdb.DuckDBPyConnection, actor: User, *, text: str | bytes, reason: str, key: str
 ) -> list[Written]:
-    """Read a CSV payment run (see :func:`read_csv`) and post it, as a form submits it."""
-    return pay_run(con, actor, read_csv(text, reason=reason, key=key))
+    """Read a CSV payment run (see :func:`read_run`) and post it, as a form submits it; a
+    refusal names every bad row, those that cannot be read and those the rules refuse."""
+    run = read_run(text, reason=reason, key=key)
+    return pay_run(con, actor, run.payments, refused=run.refused)
 
 
 def _allowed(payment: Payment, books: dict[int, posting.Booked]) -> Movement:
@@ -210,11 +353,13 @@ def _allowed(payment: Payment, books: dict[int, posting.Booked]) -> Movement:
     return movement
 
 
-def _within_size(payments: list[Payment]) -> None:
-    if not payments:
+def _within_size(count: int, *, every: bool = True) -> None:
+    """A run holds 1 to :data:`MAX_PAYMENTS` payments (``every``: ``count`` is all of them)."""
+    if every and count == 0:
         raise ValidationError("payments", "a payment run needs at least one payment")
-    if len(payments) > MAX_PAYMENTS:
+    if count > MAX_PAYMENTS:
         raise ValidationError(
             "payments",
-            f"a payment run holds at most {MAX_PAYMENTS:,} payments, not {len(payments):,}",
+            f"a payment run holds at most {MAX_PAYMENTS:,} payments"
+            + (f", not {count:,}" if every else "; this file has more"),
         )

@@ -43,7 +43,7 @@ _COMMITMENT_STATE = f"SELECT {_STATE_FIGURES} FROM ledger_effect WHERE commitmen
 # Many commitments at once (a payment run): one pass over the ledger instead of a lookup each.
 _COMMITMENT_STATES = f"""
 SELECT commitment_id, {_STATE_FIGURES} FROM ledger_effect
-WHERE commitment_id IN (SELECT unnest(?::INTEGER[]))
+WHERE commitment_id IN (SELECT unnest(?::BIGINT[]))
 GROUP BY commitment_id
 """  # noqa: S608
 _RECOVERABLE_GAINS = """

@@ -295,6 +295,92 @@ def test_a_payment_run_from_a_csv_file_posts_all_or_nothing_and_once(copy):
     assert headline["paid"] == "1750.50"
 
 
+def test_a_payment_run_names_every_bad_row_at_once_whether_unreadable_or_refused(copy):
+    fund(copy.path, f"commit {copy.experiment_id} 5000 --to 'Grantee' --reason grant")
+    run = copy.path.parent / "run.csv"
+    run.write_text("commitment_id,amount\n1,4000.00\n1,１２３\n1,1000.01\n99,1.00\n")
+    before = counts(copy.path)
+    refused = fund(copy.path, f"pay-run {run} --reason 'weekly run'", expect=1)
+    assert refused.stderr == (
+        "error: row 2: amount: must be a number of pounds such as 1,234.56, written with the"
+        " digits 0-9, not '１２３'; row 3: amount: payment £1,000.01 exceeds commitment #1"
+        " unpaid £1,000.00; row 4: commitment: no commitment 99\n"
+    )
+    assert counts(copy.path) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (
+            "commitment_id,amount\n1,5.00\n".encode("utf-16"),
+            "error: file: the file is UTF-16; save it as CSV UTF-8\n",
+        ),
+        (
+            "commitment_id,amount,reason\n1,5.00,Café\n".encode("latin-1"),
+            "error: file: must be text in UTF-8 (in Excel, save it as 'CSV UTF-8'); line 2 is"
+            " not: byte 11 of the line (byte 39 of the file) is 0xE9\n",
+        ),
+        (
+            b"commitment_id,amount,amount\n1,5.00,99999.00\n",
+            "error: file: needs the columns commitment_id, amount (optional: value_date,"
+            " reason), each once; 'amount' is given twice (columns 2 and 3)\n",
+        ),
+        (
+            b"commitment_id,amount,valuedate\n1,5.00,2026-01-05\n",
+            "error: file: needs the columns commitment_id, amount (optional: value_date,"
+            " reason), each once; 'valuedate' is not a column of a payment run"
+            " (did you mean value_date?)\n",
+        ),
+    ],
+    ids=["utf-16", "latin-1", "duplicated-column", "misspelled-column"],
+)
+def test_a_payment_run_file_in_another_encoding_or_with_a_bad_header_is_refused(
+    prepared, content, said
+):
+    run = prepared.path.parent / "bad-run.csv"
+    run.write_bytes(content)
+    before = counts(prepared.path)
+    refused = fund(prepared.path, f"pay-run {run} --reason 'weekly run'", expect=1)
+    assert refused.stderr == said
+    assert counts(prepared.path) == before
+
+
+def _fund_with_bytes(db: Path, words: list[str | bytes]) -> subprocess.CompletedProcess[bytes]:
+    """`fund --db DB WORDS…` where some words are bytes that are not UTF-8, as a shell in
+    a Latin-1 terminal passes them."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RINGFENCE_")}
+    env |= {"RINGFENCE_PASSWORD": PASSWORD}
+    return subprocess.run(
+        [*FUND, "--db", str(db), *words],
+        capture_output=True,
+        env=env,
+        cwd=db.parent,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "field"),
+    [
+        (["--as", "manager", "allocate", "1", "500", "--reason", b"caf\xe9"], "--reason"),
+        (["--as", "manager", "commit", "1", "500", "--to", b"Caf\xe9", "--reason", "grant"], "--to"),
+        (["--as", "manager", "allocate", b"\xb9", "500", "--reason", "top-up"], "PROGRAMME_ID"),
+        (["--as", b"man\xe9ger", "position"], "--as"),
+    ],
+    ids=["reason", "counterparty", "id", "user"],
+)  # fmt: skip
+def test_text_arguments_that_are_not_utf8_are_refused_naming_the_field(prepared, words, field):
+    before = counts(prepared.path)
+    refused = _fund_with_bytes(prepared.path, words)
+    assert refused.returncode == 1, refused
+    assert refused.stderr == f"error: {field}: must be text in UTF-8\n".encode()
+    assert refused.stdout == b""
+    assert counts(prepared.path) == before
+
+
 def test_a_virement_moves_money_only_once_a_second_person_approves(copy):
     programme = (
         f"programme add {copy.ringfence_id} --name 'Financial inclusion'"

@@ -252,6 +252,186 @@ def test_a_bad_csv_file_is_refused_naming_the_row_and_field(text, message):
     assert describe(refused.value).startswith(message)
 
 
+# --- strict files: header, encoding, every bad row at once ------------------------------
+
+
+def refusal_of(text: str | bytes) -> str:
+    with pytest.raises(RingfenceError) as refused:
+        read_csv(text, reason="run", key="k")
+    return describe(refused.value)
+
+
+ALLOWED = "file: needs the columns commitment_id, amount (optional: value_date, reason), each once"
+
+
+def test_a_duplicated_amount_column_is_refused_naming_it():
+    # It used to post the last column's £99,999.00 without a word.
+    assert refusal_of("commitment_id,amount,amount\n1,2.00,99999.00\n") == (
+        f"{ALLOWED}; 'amount' is given twice (columns 2 and 3)"
+    )
+
+
+def test_a_column_given_twice_once_with_spaces_around_it_is_refused_too():
+    assert refusal_of("amount,commitment_id, amount \n1,2,3\n") == (
+        f"{ALLOWED}; 'amount' is given twice (columns 1 and 3)"
+    )
+
+
+def test_misspelled_and_unknown_columns_are_refused_naming_each_and_the_columns_allowed():
+    assert refusal_of("commitment_id,amount,valuedate,Reason,iban\n1,2,,,GB00\n") == (
+        f"{ALLOWED}; 'valuedate' is not a column of a payment run (did you mean value_date?);"
+        " 'Reason' is not a column of a payment run (did you mean reason?);"
+        " 'iban' is not a column of a payment run"
+    )
+
+
+def test_a_misspelled_required_column_is_named_once_with_the_right_name():
+    assert refusal_of("Commitment ID,amount\n1,2\n") == (
+        f"{ALLOWED}; 'Commitment ID' is not a column of a payment run (did you mean commitment_id?)"
+    )
+
+
+def test_a_column_with_no_name_is_refused():
+    assert refusal_of("commitment_id,amount,\n1,2,\n") == f"{ALLOWED}; column 3 has no name"
+
+
+def test_an_empty_file_is_refused_saying_the_header_is_missing():
+    assert refusal_of(b"") == f"{ALLOWED}; its first line, the header, is empty"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [
+        ("utf-16-le", "UTF-16"),
+        ("utf-16-be", "UTF-16"),
+        ("utf-32-le", "UTF-32"),
+        ("utf-32-be", "UTF-32"),
+    ],
+)
+def test_a_utf16_or_utf32_file_is_refused_saying_to_save_it_as_csv_utf8(encoding, name):
+    data = "\ufeffcommitment_id,amount\n1,2.00\n".encode(encoding)  # with its byte-order mark
+    assert refusal_of(data) == f"file: the file is {name}; save it as CSV UTF-8"
+
+
+def test_a_utf16_file_without_a_byte_order_mark_is_refused_for_its_nul_bytes():
+    assert refusal_of("commitment_id,amount\n1,2.00\n".encode("utf-16-le")) == (
+        "file: holds NUL characters, as a UTF-16 or UTF-32 file without a byte-order mark"
+        " does; save it as CSV UTF-8"
+    )
+
+
+def test_a_latin1_file_is_refused_naming_the_line_and_byte_that_are_not_utf8():
+    data = "commitment_id,amount,reason\n1,2.00,Caf\u00e9 grant\n".encode("latin-1")
+    assert refusal_of(data) == (
+        "file: must be text in UTF-8 (in Excel, save it as 'CSV UTF-8'); line 2 is not:"
+        " byte 11 of the line (byte 39 of the file) is 0xE9"
+    )
+
+
+def test_a_file_in_utf8_with_or_without_its_byte_order_mark_is_read():
+    for data in (
+        "commitment_id,amount,reason\n1,2.00,Café\n".encode(),
+        "\ufeffcommitment_id,amount,reason\n1,2.00,Café\n".encode(),
+    ):
+        (only,) = read_csv(data, reason="run", key="k")
+        assert (only.commitment_id, only.amount, only.reason) == (1, Decimal("2.00"), "Café")
+
+
+def test_ids_and_amounts_in_digits_other_than_0_to_9_are_refused_on_every_row():
+    text = "commitment_id,amount\n１２３,5.00\n١٢٣,5.00\n1,１２３\n1,٣.00\n"
+    assert refusal_of(text) == (
+        "row 1: commitment: must be a number written with the digits 0-9, not '１２３'; "
+        "row 2: commitment: must be a number written with the digits 0-9, not '١٢٣'; "
+        "row 3: amount: must be a number of pounds such as 1,234.56, written with the digits"
+        " 0-9, not '１２３'; "
+        "row 4: amount: must be a number of pounds such as 1,234.56, written with the digits"
+        " 0-9, not '٣.00'"
+    )
+
+
+def test_reading_a_run_gives_its_payments_and_every_row_that_cannot_be_one():
+    run = payment_run.read_run(
+        "commitment_id,amount\n1,2.00\nx,1\n\n2,3.005\n3,4.00\n", reason="r", key="k"
+    )
+    assert [(p.row, p.commitment_id, p.amount, p.key) for p in run.payments] == [
+        (1, 1, Decimal("2.00"), "k/1"),
+        (4, 3, Decimal("4.00"), "k/4"),
+    ]
+    assert [r.row for r in run.refused] == [2, 3]
+
+
+@pytest.mark.parametrize("big", ["2147483648", "9223372036854775807", "99999999999999999999"])
+def test_a_commitment_id_beyond_the_databases_range_is_no_commitment(con, people, awards, big):
+    text = f"commitment_id,amount\n{awards[0]},1.00\n{big},1.00\n"
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        payment_run.pay_csv(con, people.manager, text=text, reason="run", key=key())
+    assert describe(refused.value) == f"row 2: commitment: no commitment {big}"
+
+
+def test_a_refused_run_names_unreadable_rows_and_rule_breaking_rows_together(con, people, awards):
+    first, second = awards
+    text = (
+        "commitment_id,amount,value_date\n"
+        f"{first},7000.00,\n"  # fits: £8,000 committed
+        f"{first},abc,\n"  # cannot be read
+        f"{second},6000.01,\n"  # over what is unpaid
+        "999999,1.00,\n"  # no such commitment
+        f"{first},1.00,2999-01-01\n"  # cannot be read: a future date
+        f"{first},1000.00,\n"  # fits, judged as if the refused rows were not there
+    )
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        payment_run.pay_csv(con, people.manager, text=text, reason="run", key=key())
+    assert refused.value.rows == [2, 3, 4, 5]
+    said = describe(refused.value).split("; ")
+    assert said[0] == "row 2: amount: must be a number of pounds such as 1,234.56, not 'abc'"
+    assert said[1] == (
+        f"row 3: amount: payment £6,000.01 exceeds commitment #{second} unpaid £6,000.00"
+    )
+    assert said[2] == "row 4: commitment: no commitment 999999"
+    assert said[3].startswith("row 5: value date: must not be")
+
+
+def test_a_run_whose_readable_rows_pass_is_still_refused_for_its_unreadable_rows(
+    con, people, awards
+):
+    text = f"commitment_id,amount\n{awards[0]},1.00\n{awards[1]},1.5.0\n"
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        payment_run.pay_csv(con, people.manager, text=text, reason="run", key=key())
+    assert refused.value.rows == [2]
+
+
+def test_a_file_whose_readable_rows_were_all_posted_before_is_still_refused_for_the_rest(
+    con, people, awards
+):
+    run = key()
+    good = f"commitment_id,amount\n{awards[0]},1.00\n"
+    payment_run.pay_csv(con, people.manager, text=good, reason="run", key=run)
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        payment_run.pay_csv(con, people.manager, text=good + "x,1\n", reason="run", key=run)
+    assert describe(refused.value) == "row 2: commitment: must be a number, not 'x'"
+
+
+def test_a_key_clash_is_named_by_its_row_in_the_file_not_its_place_among_the_payments(
+    con, people, awards
+):
+    run = key()
+    posted = f"commitment_id,amount\n{awards[1]},1.00\n{awards[0]},1.00\n"
+    payment_run.pay_csv(con, people.manager, text=posted, reason="run", key=run)
+    changed = f"commitment_id,amount\nx,1\n{awards[0]},2.00\n"  # row 2 reuses key run/2
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        payment_run.pay_csv(con, people.manager, text=changed, reason="run", key=run)
+    assert refused.value.rows == [1, 2]
+    assert isinstance(refused.value.refusals[1].error, IdempotencyConflict)
+
+
+def test_a_run_of_payments_without_rows_is_still_numbered_by_place(con, people, awards):
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        ledger.pay_run(
+            con, people.manager, run_of((awards[0], "1.00"), (999_999, "1.00")), refused=()
+        )
+    assert refused.value.rows == [2]
+
+
 # --- the run is the same as single payments, one by one ---------------------------------
 
 

@@ -167,3 +167,35 @@ def test_an_amount_that_is_not_written_as_pounds_and_pence_is_refused(typed):
         to_money(typed, "amount")
     assert refused.value.field == "amount"
     assert repr(typed) in refused.value.rule
+
+
+@pytest.mark.parametrize("typed", ["１２３", "١٢٣", "۱۲۳", "1,２34.00", "12.٥0", "£１０", "²"])
+def test_an_amount_written_with_digits_other_than_0_to_9_is_refused_saying_so(typed):
+    # Python's Decimal() reads '１２３' and '١٢٣' as 123; the fund takes only ASCII digits.
+    with pytest.raises(ValidationError) as refused:
+        to_money(typed, "amount")
+    assert str(refused.value) == (
+        "amount: must be a number of pounds such as 1,234.56, written with the digits 0-9,"
+        f" not {typed!r}"
+    )
+
+
+def test_an_amount_with_no_digits_at_all_is_refused_without_mentioning_other_digits():
+    with pytest.raises(ValidationError) as refused:
+        to_money("twelve", "amount")
+    assert str(refused.value) == "amount: must be a number of pounds such as 1,234.56, not 'twelve'"
+
+
+def test_an_amount_holding_bytes_that_were_not_utf8_is_refused_not_crashed_on():
+    with pytest.raises(ValidationError) as refused:
+        to_money("12\udca3", "amount")
+    assert refused.value.field == "amount"
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=6))
+def test_only_ascii_digits_make_an_amount(digits):
+    if digits.isascii():
+        assert to_money(digits, "amount", positive=False) == Decimal(digits)
+    else:
+        with pytest.raises(ValidationError):
+            to_money(digits, "amount", positive=False)
