@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +21,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from fund.auth import Permission, User, require
-from fund.db import RACE_LOST, frame, insert_all, transaction
+from fund import audit_state
+from fund.auth import Permission, Role, User, require
+from fund.db import RACE_LOST, frame, insert_all, transaction, utc_now
 from fund.errors import DatabaseBusy
 
 GENESIS = "0" * 64
@@ -51,6 +52,24 @@ class ChainCheck:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+_ANCHOR_LINE = "Ringfence audit anchor: row #{seq} sha256 {hash} at {at:%Y-%m-%dT%H:%M:%S}Z"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Anchor:
+    """A published chain head: the row and its hash, and when it was printed."""
+
+    seq: int
+    row_hash: str
+    at: str | None = None
+
+    def line(self) -> str:
+        """The one line that is published and kept."""
+        return _ANCHOR_LINE.format(
+            seq=self.seq, hash=self.row_hash, at=datetime.fromisoformat(self.at)
+        )
 
 
 _PRIOR = (
@@ -98,6 +117,17 @@ def entries_digest(entry_texts: list[str]) -> str:
     return hashlib.sha256("\n".join(entry_texts).encode("utf-8")).hexdigest()
 
 
+def states_digest(states: list[tuple[str, str, str | None]]) -> str:
+    """Digest of the states one write recorded, by table then key ('' if none).
+
+    Must equal ``sha256(string_agg(audit_state_text(tbl, row_key, state), chr(10) ORDER BY
+    tbl, row_key))``, which is how :func:`verify` recomputes it.
+    """
+    if not states:
+        return ""
+    return hashlib.sha256("\n".join(canonical_text(list(s)) for s in states).encode()).hexdigest()
+
+
 def canonical_text(values: list[object]) -> str:
     """The text the chain hashes: the values as a JSON array of strings (None as null).
 
@@ -105,6 +135,8 @@ def canonical_text(values: list[object]) -> str:
     SQL macros when verifying; a property test holds the two to the same bytes.
     """
     text = json.dumps([_as_text(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    if "\\u" not in text:  # only control characters are escaped; most texts have none
+        return text
     return _UNICODE_ESCAPE.sub(lambda m: m.group(1) + "\\u" + m.group(2).upper(), text)
 
 
@@ -117,7 +149,7 @@ def _as_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return value.isoformat(timespec="microseconds")  # as strftime('%Y-%m-%dT%H:%M:%S.%f')
     return str(value)  # dates as YYYY-MM-DD, Decimals with their two places, ints, text
 
 
@@ -134,6 +166,7 @@ class Link:
     reason: str
     details: str
     entry_texts: list[str]
+    states: list[tuple[str, str, str | None]] = ()
 
 
 AUDIT_COLUMNS = [
@@ -148,10 +181,14 @@ AUDIT_COLUMNS = [
     "reason",
     "details",
     "entries_digest",
+    "states_digest",
     "prev_hash",
     "row_hash",
 ]
-_INSERT_ROW = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_ROW = (
+    f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)})"  # noqa: S608 - fixed names
+    f" VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})"
+)
 
 
 def _chained(seq: int, prev_hash: str, link: Link) -> list[object]:
@@ -168,8 +205,11 @@ def _chained(seq: int, prev_hash: str, link: Link) -> list[object]:
         link.reason,
         link.details,
         entries_digest(link.entry_texts),
+        states_digest(link.states),
     ]
-    row_hash = hashlib.sha256((prev_hash + canonical_text(fields)).encode("utf-8")).hexdigest()
+    # A write that recorded no state hashes the text it did before states were recorded.
+    hashed = fields if fields[-1] else fields[:-1]
+    row_hash = hashlib.sha256((prev_hash + canonical_text(hashed)).encode("utf-8")).hexdigest()
     return [*fields, prev_hash, row_hash]
 
 
@@ -193,6 +233,34 @@ def append_all(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, links: 
     _move_head(con, seq + len(rows) - 1, prev_hash)
 
 
+BASELINE_KEY = "baseline-0003"
+_SYSTEM = User(user_id=0, username="system", display_name="Ringfence", role=Role.ADMIN)
+
+
+def record_baseline(con: duckdb.DuckDBPyConnection) -> None:
+    """Record the state of every recorded row of a database made before states were recorded
+    (migration 0003), so that later changes outside the services can be told. An empty
+    database needs none; changes made outside the services before this row cannot be told."""
+    if not con.execute("SELECT count(*) FROM audit_log").fetchone()[0]:
+        return
+    last_seq, last_hash = head(con)
+    states = audit_state.record_all(con, last_seq + 1)
+    link = Link(
+        at=utc_now(),
+        actor=_SYSTEM,
+        operation="record baseline",
+        entity="database",
+        entity_id=None,
+        key=BASELINE_KEY,
+        reason="states recorded from here on; changes made outside the services before this "
+        "row cannot be told",
+        details="{}",
+        entry_texts=[],
+        states=states,
+    )
+    append(con, last_seq + 1, last_hash, link)
+
+
 @contextmanager
 def _race_lost_on_duplicate() -> Iterator[None]:
     # The sequence numbers came from the head inside this transaction, so a duplicate
@@ -207,38 +275,65 @@ def _move_head(con: duckdb.DuckDBPyConnection, seq: int, row_hash: str) -> None:
     con.execute("UPDATE audit_head SET seq = ?, row_hash = ?", [seq, row_hash])
 
 
+_ANCHOR_PROBLEMS = """
+    SELECT a.seq,
+           CASE WHEN l.seq IS NULL THEN
+                    format('audit row #{} is missing, yet it was anchored (sha256 {}…{}): the chain was '
+                           'cut back or rewritten from there', a.seq, left(a.row_hash, 12),
+                           coalesce(' published ' || a.at, ''))
+                ELSE
+                    format('audit row #{} is not the row that was anchored (sha256 {}…{}): the chain '
+                           'was rewritten from there', a.seq, left(a.row_hash, 12),
+                           coalesce(' published ' || a.at, ''))
+           END AS problem
+    FROM (SELECT unnest($anchor_seqs::BIGINT[]) AS seq,
+                 unnest($anchor_hashes::VARCHAR[]) AS row_hash,
+                 unnest($anchor_times::VARCHAR[]) AS at) AS a
+    LEFT JOIN audit_log AS l USING (seq)
+    WHERE l.row_hash IS DISTINCT FROM a.row_hash
+    UNION ALL
+    SELECT s.seq,
+           format('audit row #{} is not the row anchor #{} recorded (sha256 {}…): the chain was '
+                  'rewritten from there', s.seq, s.anchor_id, left(s.row_hash, 12))
+    FROM audit_anchor AS s
+    LEFT JOIN audit_log AS l USING (seq)
+    WHERE s.seq > 0 AND l.row_hash IS DISTINCT FROM s.row_hash
+"""
+
 _VERIFY = """
 WITH chain AS (
-    SELECT seq, operation, actor, recorded_at, entries_digest, prev_hash, row_hash,
-           lag(row_hash, 1, ?) OVER (ORDER BY seq) AS expected_prev,
+    SELECT seq, operation, actor, recorded_at, entries_digest, states_digest, prev_hash, row_hash,
+           lag(row_hash, 1, $genesis) OVER (ORDER BY seq) AS expected_prev,
            lag(seq, 1, 0) OVER (ORDER BY seq) AS previous_seq,
            sha256(prev_hash || audit_row_text(seq, recorded_at, actor_id, actor, operation,
-                  entity, entity_id, idempotency_key, reason, details, entries_digest))
-               AS recomputed
+                  entity, entity_id, idempotency_key, reason, details, entries_digest,
+                  states_digest)) AS recomputed
     FROM audit_log
 ),
 posted AS (
     SELECT audit_seq,
            sha256(string_agg(ledger_entry_text(entry_id, kind, ringfence_id, programme_id,
                   commitment_id, amount, value_date, recorded_at, actor_id, reason, reverses,
-                  virement_id), chr(10) ORDER BY entry_id)) AS digest,
-           string_agg(entry_id::VARCHAR, ', ' ORDER BY entry_id) AS entry_ids
+                  virement_id), chr(10) ORDER BY entry_id)) AS digest
     FROM ledger_entry
     GROUP BY audit_seq
 ),
-user_audited AS (
-    SELECT entity_id AS user_id, max(seq) AS seq,
-           arg_max(json_extract_string(details, '$.username'), seq)
-               FILTER (WHERE operation IN ('bootstrap admin', 'add user')) AS username,
-           arg_max(CASE operation WHEN 'bootstrap admin' THEN 'admin'
-                                  ELSE json_extract_string(details, '$.role') END, seq)
-               FILTER (WHERE operation IN ('bootstrap admin', 'add user', 'set role')) AS role,
-           coalesce(arg_max(operation = 'activate user', seq)
-               FILTER (WHERE operation IN ('activate user', 'deactivate user')), TRUE) AS active
-    FROM audit_log
-    WHERE entity = 'user'
-    GROUP BY entity_id
+stated AS (
+    SELECT audit_seq,
+           sha256(string_agg(audit_state_text(tbl, row_key, state), chr(10)
+                             ORDER BY tbl, row_key)) AS digest
+    FROM audit_state
+    GROUP BY audit_seq
 ),
+last_state AS (
+    SELECT tbl, row_key, max(audit_seq) AS seq, arg_max_null(state, audit_seq) AS state
+    FROM audit_state
+    GROUP BY tbl, row_key
+),
+current_state AS (
+<current states>
+),
+named AS (SELECT unnest($tables) AS tbl, unnest($names) AS name),
 problems AS (
     -- A gap is named by its first missing row; everything else by the row itself.
     SELECT CASE WHEN c.seq >= 1 AND c.seq <> c.previous_seq + 1 THEN c.previous_seq + 1
@@ -254,94 +349,133 @@ problems AS (
                    format('audit row #{} ({} by {} at {}) was altered', c.seq, c.operation, c.actor,
                           strftime(c.recorded_at, '%Y-%m-%d %H:%M:%S'))
                WHEN coalesce(p.digest, '') <> c.entries_digest THEN
-                   format('ledger entries of audit row #{} ({}) were altered, inserted or deleted; entries now: {}',
-                          c.seq, c.operation, coalesce(p.entry_ids, 'none'))
-           END AS problem
+                   format('ledger entries of audit row #{} ({}) were altered, inserted or deleted; entries now: <entries>',
+                          c.seq, c.operation)
+               WHEN coalesce(s.digest, '') <> c.states_digest THEN
+                   format('the states recorded by audit row #{} ({}) were altered, inserted or deleted',
+                          c.seq, c.operation)
+           END AS problem,
+           CASE WHEN coalesce(p.digest, '') <> c.entries_digest THEN 0 ELSE 1 END AS rank
     FROM chain AS c
     LEFT JOIN posted AS p ON p.audit_seq = c.seq
+    LEFT JOIN stated AS s ON s.audit_seq = c.seq
     UNION ALL
     SELECT p.audit_seq,
-           format('audit row #{} is missing, yet ledger entries {} name it: the row was deleted '
-                  'or the entries inserted', p.audit_seq, p.entry_ids)
+           format('audit row #{} is missing, yet ledger entries <entries> name it: the row was deleted '
+                  'or the entries inserted', p.audit_seq),
+           0
     FROM posted AS p
     ANTI JOIN audit_log AS a ON a.seq = p.audit_seq
     UNION ALL
-    -- A ring-fence's declared amount is the ceiling of every allocation: it must still be
-    -- what its audited declaration says.
-    SELECT a.seq,
-           CASE WHEN a.seq IS NULL
-                THEN format('ring-fence #{} ({}) has no audited declaration', r.ringfence_id, r.name)
-                ELSE format('ring-fence #{} ({}) is not what audit row #{} declared',
-                            r.ringfence_id, r.name, a.seq)
-           END
-    FROM ringfence AS r
-    LEFT JOIN audit_log AS a
-        ON a.operation = 'declare ring-fence' AND a.entity_id = r.ringfence_id
-    WHERE a.seq IS NULL
-       OR json_extract_string(a.details, '$.name') IS DISTINCT FROM r.name
-       OR json_extract_string(a.details, '$.declared_amount')
-              IS DISTINCT FROM r.declared_amount::VARCHAR
-       OR json_extract_string(a.details, '$.delegated_limit')
-              IS DISTINCT FROM r.delegated_limit::VARCHAR
+    SELECT s.audit_seq,
+           format('audit row #{} is missing, yet states recorded by it remain: the row was deleted '
+                  'or the states inserted', s.audit_seq),
+           2
+    FROM stated AS s
+    ANTI JOIN audit_log AS a ON a.seq = s.audit_seq
     UNION ALL
-    -- A commitment's experiment and counterparty decide where its money is reported: they
-    -- must still be what its award said (for an approved one, the request that was approved).
-    SELECT a.seq,
-           CASE WHEN a.seq IS NULL
-                THEN format('commitment #{} has no audited award', c.commitment_id)
-                ELSE format('commitment #{} is not what audit row #{} awarded',
-                            c.commitment_id, coalesce(q.seq, a.seq))
-           END
-    FROM commitment AS c
-    LEFT JOIN audit_log AS a ON a.entity = 'commitment' AND a.entity_id = c.commitment_id
-    LEFT JOIN audit_log AS q
-        ON a.operation = 'approve' AND q.operation = 'commit' AND q.entity = 'approval request'
-       AND q.entity_id = TRY_CAST(json_extract_string(a.details, '$.request_id') AS BIGINT)
-    WHERE a.seq IS NULL
-       OR TRY_CAST(trim(json_extract_string(coalesce(q.details, a.details), '$.experiment_id'))
-                   AS INTEGER) IS DISTINCT FROM c.experiment_id
-       OR json_extract_string(coalesce(q.details, a.details), '$.counterparty')
-              IS DISTINCT FROM c.counterparty
+    -- Every record that decides money or permission must be what its last audited write left.
+    SELECT l.seq,
+           CASE WHEN l.seq IS NULL OR l.state IS NULL THEN
+                    format('{} has no audited write (inserted outside the services)',
+                           replace(n.name, '{}', row_key))
+                WHEN cs.state IS NULL THEN
+                    format('{} was deleted outside the services (audit row #{} recorded it)',
+                           replace(n.name, '{}', row_key), l.seq)
+                ELSE
+                    format('{} is not what audit row #{} recorded (altered outside the services)',
+                           replace(n.name, '{}', row_key), l.seq)
+           END,
+           3
+    FROM last_state AS l
+    FULL JOIN current_state AS cs USING (tbl, row_key)
+    JOIN named AS n USING (tbl)
+    WHERE l.state IS DISTINCT FROM cs.state
     UNION ALL
-    -- Who may do what: each user's name, role and whether they may sign in must be what the
-    -- audited changes to them said, last one first.
-    SELECT s.seq,
-           CASE WHEN s.seq IS NULL
-                THEN format('user #{} ({}) has no audited creation', u.user_id, u.username)
-                ELSE format('user #{} ({}) is not what audit row #{} recorded',
-                            u.user_id, u.username, s.seq)
-           END
-    FROM app_user AS u
-    LEFT JOIN user_audited AS s USING (user_id)
-    WHERE s.seq IS NULL
-       OR s.username IS DISTINCT FROM u.username
-       OR s.role IS DISTINCT FROM u.role
-       OR s.active IS DISTINCT FROM u.active
+    -- The balances awards and allocations are checked against must be what the ledger says.
+    SELECT NULL,
+           format('the kept balance of programme #{} (allocated £{}, committed £{}) is not what '
+                  'its ledger entries add up to (allocated £{}, committed £{})',
+                  programme_id, k.allocated::VARCHAR, k.committed::VARCHAR,
+                  d.allocated::VARCHAR, d.committed::VARCHAR),
+           3
+    FROM programme_balance AS k
+    FULL JOIN programme_balance_from_ledger AS d USING (programme_id)
+    WHERE k.allocated IS DISTINCT FROM d.allocated OR k.committed IS DISTINCT FROM d.committed
+    UNION ALL
+    SELECT NULL,
+           format('the kept balance of ring-fence #{} (ceiling £{}, allocated £{}) is not what '
+                  'its declaration and ledger entries add up to (ceiling £{}, allocated £{})',
+                  ringfence_id, k.ceiling::VARCHAR, k.allocated::VARCHAR,
+                  d.ceiling::VARCHAR, d.allocated::VARCHAR),
+           3
+    FROM ringfence_balance AS k
+    FULL JOIN ringfence_balance_from_ledger AS d USING (ringfence_id)
+    WHERE k.ceiling IS DISTINCT FROM d.ceiling OR k.allocated IS DISTINCT FROM d.allocated
+    UNION ALL
+    -- Every anchored head (published, or stored) must still be the row and hash of the chain.
+    SELECT seq, problem, 1 FROM (
+<anchor problems>    )
+),
+-- Of two findings about one row, the one naming ledger entries says more, then a broken
+-- link, then states left behind, then the standing data it recorded (the rank).
+first AS (
+    SELECT seq, problem FROM problems WHERE problem IS NOT NULL
+    ORDER BY seq NULLS LAST, rank
+    LIMIT 1
 )
--- Of two findings about one row, the one naming ledger entries says more, and a broken
--- link more than the standing data that it recorded.
-SELECT seq, problem FROM problems WHERE problem IS NOT NULL
-ORDER BY seq NULLS LAST, problem LIKE '%ledger entries%' DESC, problem LIKE 'audit row%' DESC
-LIMIT 1
+-- Only the finding reported needs the list of its entries.
+SELECT f.seq,
+       replace(f.problem, '<entries>',
+               coalesce((SELECT string_agg(e.entry_id::VARCHAR, ', ' ORDER BY e.entry_id)
+                         FROM ledger_entry AS e WHERE e.audit_seq = f.seq), 'none'))
+FROM first AS f
 """
+# The recorded tables are declared in fund.audit_state; only their declared names go in.
+_VERIFY = _VERIFY.replace("<current states>", audit_state.current_states())
+_VERIFY = _VERIFY.replace("<anchor problems>", _ANCHOR_PROBLEMS)
 
 
-def verify(con: duckdb.DuckDBPyConnection, actor: User) -> ChainCheck:
-    """Check every link of the chain and every ledger entry against it, in one pass."""
+def verify(
+    con: duckdb.DuckDBPyConnection, actor: User, anchors: Sequence[Anchor] = ()
+) -> ChainCheck:
+    """Check every link of the chain, every ledger entry and every recorded state against
+    it, the kept balances against the ledger, and each anchor against the chain, in one pass.
+
+    Without an anchor kept outside the database, a tail rewritten consistently (rows deleted
+    or added at the end, the chain recomputed, the head moved) cannot be told from a real one.
+    """
     with transaction(con):
         require(con, actor, Permission.VERIFY_AUDIT)
         rows, last_seq, last_hash = con.execute(
             "SELECT count(*), max(seq), arg_max(row_hash, seq) FROM audit_log"
         ).fetchone()
         entries = con.execute("SELECT count(*) FROM ledger_entry").fetchone()[0]
-        found = con.execute(_VERIFY, [GENESIS]).fetchone()
+        tables, names = audit_state.names()
+        found = con.execute(
+            _VERIFY,
+            {"genesis": GENESIS, "tables": tables, "names": names, **_anchored(anchors)},
+        ).fetchone()
         head_seq, head_hash = con.execute("SELECT seq, row_hash FROM audit_head").fetchone()
-    if found is not None:
-        return ChainCheck(rows=rows, entries=entries, seq=found[0], problem=found[1])
     tail = _tail_problem(last_seq or 0, last_hash or GENESIS, head_seq, head_hash)
-    if tail is not None:
-        return ChainCheck(rows=rows, entries=entries, seq=tail[0], problem=tail[1])
-    return ChainCheck(rows=rows, entries=entries)
+    # The first problem in the chain is the one reported; standing data (no row) comes last.
+    first = min(
+        (p for p in (found, tail) if p is not None),
+        key=lambda p: (p[0] is None, p[0] or 0),
+        default=None,
+    )
+    if first is None:
+        return ChainCheck(rows=rows, entries=entries)
+    return ChainCheck(rows=rows, entries=entries, seq=first[0], problem=first[1])
+
+
+def _anchored(anchors: Sequence[Anchor]) -> dict[str, list]:
+    """The anchors as the parallel lists the verify query reads."""
+    return {
+        "anchor_seqs": [a.seq for a in anchors],
+        "anchor_hashes": [a.row_hash for a in anchors],
+        "anchor_times": [a.at for a in anchors],
+    }
 
 
 def _tail_problem(

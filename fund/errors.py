@@ -133,6 +133,25 @@ class DatabaseBusy(RingfenceError):
 
 
 @dataclass(eq=False)
+class RecordAltered(RingfenceError):
+    """A record that is not what its last audited write left: it was changed outside the
+    services, so nothing may act on it until an auditor has looked."""
+
+    field: str
+    name: str
+    seq: int | None
+
+    def message(self) -> str:
+        recorded = (
+            f"what audit row #{self.seq} recorded" if self.seq is not None else "an audited write"
+        )
+        return (
+            f"{self.field}: {self.name} is not {recorded}; it was changed outside the services, "
+            "so it cannot be acted on (run 'fund audit verify')"
+        )
+
+
+@dataclass(eq=False)
 class RowRefused(RingfenceError):
     """A refusal in one row of a run or an import; the whole run is refused with it."""
 

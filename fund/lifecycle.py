@@ -97,6 +97,7 @@ def move(
                 "UPDATE experiment SET phase = ? WHERE experiment_id = ?",
                 [target, found.experiment_id],
             )
+            step.record("experiment", found.experiment_id)
         move_id = step.con.execute(
             "INSERT INTO lifecycle_move (experiment_id, from_phase, to_phase, outcome, reason,"
             " actor_id, moved_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING move_id",
@@ -110,6 +111,7 @@ def move(
                 step.at,
             ],
         ).fetchone()[0]
+        step.record("lifecycle_move", move_id)
         return "lifecycle move", move_id
 
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
@@ -148,6 +150,7 @@ def record_scaling_route(
             "INSERT INTO scaling_record VALUES (?, ?, ?, ?, ?)",
             [found.experiment_id, chosen.value, step.reason, step.actor.user_id, step.at],
         )
+        step.record("scaling_record", found.experiment_id)
         return "experiment", found.experiment_id
 
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from fund import register
 from fund.auth import Permission, User, may, require
-from fund.db import frame
+from fund.db import frame, transaction
 from fund.register import Instrument, Phase, RiskRating, phase_label
 
 
@@ -50,39 +50,52 @@ _MONEY = """
        CAST(coalesce(sum(m.committed), 0) - coalesce(sum(m.paid), 0) AS DECIMAL(18,2))
            AS outstanding"""
 
+# Every view reads each experiment's money from {source}: the ``experiment_money`` view (one
+# pass over the ledger), or a snapshot of it that a page slices several ways (see overview).
+# Allocation and the ceiling are the kept balances, which every posting moves.
+
 # Ring-fence level: {key} groups ring-fences (one group for the total, one per ring-fence).
 _RINGFENCE_LEVEL = """
-WITH ceiling AS (
-    SELECT {key} AS key, sum(rb.ceiling) AS ring_fence, sum(rb.allocated) AS allocated,
-           list(r.ringfence_id) AS ringfence_ids
-    FROM ringfence_balance AS rb JOIN ringfence AS r USING (ringfence_id)
-    GROUP BY 1
+WITH spent AS (
+    SELECT ringfence_id, sum(committed) AS committed, sum(paid) AS paid,
+           sum(recovered) AS recovered, sum(written_off) AS written_off,
+           count(*) AS experiments
+    FROM {source}
+    GROUP BY ringfence_id
 )
-SELECT c.key AS {name},
-       CAST(any_value(c.ring_fence) AS DECIMAL(18,2)) AS ring_fence,
-       CAST(any_value(c.allocated) AS DECIMAL(18,2)) AS allocated,{money},
-       CAST(any_value(c.allocated) - coalesce(sum(m.committed), 0) AS DECIMAL(18,2)) AS available,
-       CAST(any_value(c.ring_fence) - any_value(c.allocated) AS DECIMAL(18,2)) AS headroom,
-       count(m.experiment_id) AS experiments
-FROM ceiling AS c
-LEFT JOIN experiment_money AS m ON list_contains(c.ringfence_ids, m.ringfence_id)
-GROUP BY c.key
-ORDER BY c.key
+SELECT {key} AS {name},
+       CAST(sum(b.ceiling) AS DECIMAL(18,2)) AS ring_fence,
+       CAST(sum(b.allocated) AS DECIMAL(18,2)) AS allocated,{money},
+       CAST(sum(b.allocated) - coalesce(sum(m.committed), 0) AS DECIMAL(18,2)) AS available,
+       CAST(sum(b.ceiling) - sum(b.allocated) AS DECIMAL(18,2)) AS headroom,
+       CAST(coalesce(sum(m.experiments), 0) AS BIGINT) AS experiments
+FROM ringfence AS r
+JOIN ringfence_balance AS b USING (ringfence_id)
+LEFT JOIN spent AS m USING (ringfence_id)
+GROUP BY 1
+ORDER BY 1
 """
 
-_PROGRAMMES = f"""
+_PROGRAMMES = """
+WITH spent AS (
+    SELECT programme_id, sum(committed) AS committed, sum(paid) AS paid,
+           sum(recovered) AS recovered, sum(written_off) AS written_off,
+           count(*) AS experiments
+    FROM {source}
+    GROUP BY programme_id
+)
 SELECT r.name AS ringfence, p.name AS programme,
-       CAST(coalesce(any_value(pb.allocated), 0) AS DECIMAL(18,2)) AS allocated,{_MONEY},
+       CAST(coalesce(any_value(pb.allocated), 0) AS DECIMAL(18,2)) AS allocated,{money},
        CAST(coalesce(any_value(pb.allocated), 0) - coalesce(sum(m.committed), 0)
             AS DECIMAL(18,2)) AS available,
-       count(m.experiment_id) AS experiments
+       CAST(coalesce(sum(m.experiments), 0) AS BIGINT) AS experiments
 FROM programme AS p
 JOIN ringfence AS r USING (ringfence_id)
 LEFT JOIN programme_balance AS pb USING (programme_id)
-LEFT JOIN experiment_money AS m USING (programme_id)
+LEFT JOIN spent AS m USING (programme_id)
 GROUP BY r.name, p.programme_id, p.name
 ORDER BY r.name, p.name
-"""  # noqa: S608 - only the fixed _MONEY fragment is formatted in
+"""
 
 # One row per possible code (so an empty instrument still shows), in the order given.
 _ATTRIBUTE = """
@@ -92,17 +105,17 @@ WITH keys AS (
 )
 SELECT k.name AS {name}, count(m.experiment_id) AS experiments,{money}
 FROM keys AS k
-LEFT JOIN experiment_money AS m ON m.{column}::VARCHAR = k.key
+LEFT JOIN {source} AS m ON m.{column}::VARCHAR = k.key
 GROUP BY k.name, k.sort
 ORDER BY k.sort
 """
 
-_OFFICIALS = f"""
-SELECT m.official, count(m.experiment_id) AS experiments,{_MONEY}
-FROM experiment_money AS m
+_OFFICIALS = """
+SELECT m.official, count(m.experiment_id) AS experiments,{money}
+FROM {source} AS m
 GROUP BY m.official
 ORDER BY m.official
-"""  # noqa: S608 - only the fixed _MONEY fragment is formatted in
+"""
 
 _SECTORS = """
 WITH involved AS (
@@ -111,7 +124,7 @@ WITH involved AS (
 ),
 public_money AS (
     SELECT i.sector, count(*) AS experiments, sum(m.committed) AS committed
-    FROM involved AS i JOIN experiment_money AS m USING (experiment_id)
+    FROM involved AS i JOIN {source} AS m USING (experiment_id)
     GROUP BY i.sector
 ),
 match AS (
@@ -130,18 +143,18 @@ ORDER BY pm.sector
 
 
 def _codes(name: str, column: str, codes: list[tuple[object, str]]) -> tuple[str, list]:
-    sql = _ATTRIBUTE.format(name=name, column=column, money=_MONEY)
+    sql = _ATTRIBUTE.replace("{name}", name).replace("{column}", column)
     keys = [str(code) for code, _ in codes]
     return sql, [keys, [shown for _, shown in codes], keys]
 
 
 _QUERIES: dict[Dimension, tuple[str, list]] = {
     Dimension.TOTAL: (
-        _RINGFENCE_LEVEL.format(key="'All ring-fences'", name="scope", money=_MONEY),
+        _RINGFENCE_LEVEL.replace("{key}", "'All ring-fences'").replace("{name}", "scope"),
         [],
     ),
     Dimension.RINGFENCE: (
-        _RINGFENCE_LEVEL.format(key="r.name", name="ringfence", money=_MONEY),
+        _RINGFENCE_LEVEL.replace("{key}", "r.name").replace("{name}", "ringfence"),
         [],
     ),
     Dimension.PROGRAMME: (_PROGRAMMES, []),
@@ -155,6 +168,10 @@ _QUERIES: dict[Dimension, tuple[str, list]] = {
     Dimension.OFFICIAL: (_OFFICIALS, []),
     Dimension.SECTOR: (_SECTORS, []),
 }
+# Only these fixed fragments and names are put into the SQL; values travel as parameters.
+_QUERIES = {d: (sql.replace("{money}", _MONEY), params) for d, (sql, params) in _QUERIES.items()}
+LIVE = "experiment_money"  # the view: each experiment's money, from the ledger now
+_SNAPSHOT = "experiment_money_snapshot"  # the same, read once for a page that slices it
 
 
 def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -> pd.DataFrame:
@@ -165,11 +182,15 @@ def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -
     from two sectors counts in both, while its match funding counts once per partner.
     """
     require(con, actor, Permission.READ_SUMMARY)
+    return _position(con, actor, by, LIVE)
+
+
+def _position(con: duckdb.DuckDBPyConnection, actor: User, by, source: str) -> pd.DataFrame:
     dimension = register.choice(Dimension, by, "by")
     if dimension is Dimension.OFFICIAL:
         require(con, actor, Permission.READ_PEOPLE)
     sql, params = _QUERIES[dimension]
-    return frame(con, sql, params)
+    return frame(con, sql.replace("{source}", source), params)
 
 
 _BURN = """
@@ -235,7 +256,12 @@ class Headline:
 
 
 def headline(con: duckdb.DuckDBPyConnection, actor: User) -> Headline:
-    total = position(con, actor, Dimension.TOTAL)
+    require(con, actor, Permission.READ_SUMMARY)
+    return _headline(con, actor, LIVE)
+
+
+def _headline(con: duckdb.DuckDBPyConnection, actor: User, source: str) -> Headline:
+    total = _position(con, actor, Dimension.TOTAL, source)
     row = total.iloc[0] if len(total) else None
     money = {name: (row[name] if row is not None else Decimal("0.00")) for name in POSITION_FIGURES}
     match = con.execute(
@@ -243,6 +269,39 @@ def headline(con: duckdb.DuckDBPyConnection, actor: User) -> Headline:
         " FROM experiment_partner"
     ).fetchall()[0][0]
     return Headline(**money, match_funding=match, leverage=leverage(match, money["committed"]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Overview:
+    """What the Portfolio page shows at the top: the headline, four slices and the burn."""
+
+    headline: Headline
+    by_programme: pd.DataFrame
+    by_instrument: pd.DataFrame
+    by_phase: pd.DataFrame
+    by_risk: pd.DataFrame
+    burn: pd.DataFrame
+
+
+def overview(con: duckdb.DuckDBPyConnection, actor: User) -> Overview:
+    """The dashboard's figures, consistent with each other: read in one transaction, with
+    each experiment's money summed from the ledger once and sliced five ways from that."""
+    with transaction(con):
+        require(con, actor, Permission.READ_SUMMARY)
+        con.complete()  # the permission check's result, left open, would block the relation
+        money = con.sql(f"SELECT * FROM {LIVE}").to_arrow_table()  # noqa: S608 - a fixed name
+        con.register(_SNAPSHOT, money)
+        try:
+            return Overview(
+                headline=_headline(con, actor, _SNAPSHOT),
+                by_programme=_position(con, actor, Dimension.PROGRAMME, _SNAPSHOT),
+                by_instrument=_position(con, actor, Dimension.INSTRUMENT, _SNAPSHOT),
+                by_phase=_position(con, actor, Dimension.PHASE, _SNAPSHOT),
+                by_risk=_position(con, actor, Dimension.RISK, _SNAPSHOT),
+                burn=frame(con, _BURN),
+            )
+        finally:
+            con.unregister(_SNAPSHOT)
 
 
 def leverage(match_funding: Decimal, public_money: Decimal) -> Decimal | None:

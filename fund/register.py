@@ -149,6 +149,10 @@ def declare_ringfence(
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ringfence_id",
                 [*values.values(), step.at],
             ).fetchone()[0]
+        step.con.execute(
+            "INSERT INTO ringfence_balance VALUES (?, ?, 0)", [new_id, values["declared_amount"]]
+        )
+        step.record("ringfence", new_id)
         return "ringfence", new_id
 
     request = Request(operation="declare ring-fence", key=key, reason=reason, details=values)
@@ -180,6 +184,8 @@ def add_programme(
                 " VALUES (?, ?, ?, ?) RETURNING programme_id",
                 [*values.values(), step.at],
             ).fetchone()[0]
+        step.con.execute("INSERT INTO programme_balance VALUES (?, 0, 0)", [new_id])
+        step.record("programme", new_id)
         return "programme", new_id
 
     request = Request(operation="add programme", key=key, reason=reason, details=values)
@@ -235,8 +241,8 @@ def add_experiment(
             " RETURNING experiment_id",
             [*values.values(), step.at],
         ).fetchone()[0]
-        for share in shares:
-            _add_share(step.con, new_id, share)
+        _add_shares(step, new_id, shares)
+        step.record("experiment", new_id)
         return "experiment", new_id
 
     details = {**values, "partners": shares}
@@ -292,8 +298,8 @@ def update_experiment(
         step.con.execute(
             "DELETE FROM experiment_partner WHERE experiment_id = ?", [current.experiment_id]
         )
-        for share in shares:
-            _add_share(step.con, current.experiment_id, share)
+        _add_shares(step, current.experiment_id, shares)
+        step.record("experiment", current.experiment_id)
         return "experiment", current.experiment_id
 
     details = {"experiment_id": str(experiment_id), **values, "partners": shares}
@@ -337,7 +343,18 @@ def _share(partner: PartnerShare) -> dict[str, object]:
     return share
 
 
-def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) -> None:
+def _add_shares(step: Step, experiment_id: int, shares: list[dict]) -> None:
+    """Add an experiment's partner lines (registering new partners); the lines are recorded
+    as one group, so that replacing or emptying them is recorded too."""
+    for share in shares:
+        created = _add_share(step.con, experiment_id, share)
+        if created is not None:
+            step.record("partner", created)
+    step.record("experiment_partner", experiment_id)
+
+
+def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) -> int | None:
+    """Add one partner line; the id of the partner if this registered it, else None."""
     found = con.execute(
         "SELECT partner_id, sector FROM partner WHERE name = ?", [share["name"]]
     ).fetchone()
@@ -366,6 +383,7 @@ def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) 
         "INSERT INTO experiment_partner VALUES (?, ?, ?, ?, ?)",
         [experiment_id, partner_id, share["role"], share["match_cash"], share["match_in_kind"]],
     )
+    return partner_id if found is None else None
 
 
 def partners(con: duckdb.DuckDBPyConnection, actor: User, experiment_id: object) -> pd.DataFrame:

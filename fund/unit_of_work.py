@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import duckdb
 
-from fund import audit
+from fund import audit, audit_state
 from fund.auth import Permission, User, require
 from fund.db import transaction, utc_now
 from fund.errors import (
@@ -64,6 +64,15 @@ class Step:
     at: datetime
     reason: str
     entry_texts: list[str] = field(default_factory=list)
+    written: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, table: str, key: object) -> None:
+        """Name a row (or group of child rows) this write changed, so that the audit row
+        records the state it left and ``verify`` can tell if it is changed outside the
+        services. Every write to a table of :data:`fund.audit_state.RECORDED` must."""
+        if table not in audit_state.BY_TABLE:
+            raise KeyError(f"{table} is not a recorded table")
+        self.written.setdefault(table, set()).add(str(key))
 
 
 Change = Callable[[Step], tuple[str, int]]
@@ -187,6 +196,7 @@ def _replayed(
 def _link(
     step: Step, operation: str, key: str, details: str, entity: str, entity_id: int
 ) -> audit.Link:
+    """The audit row of a step, with the state of every row it recorded (read back now)."""
     return audit.Link(
         at=step.at,
         actor=step.actor,
@@ -197,6 +207,7 @@ def _link(
         reason=step.reason,
         details=details,
         entry_texts=step.entry_texts,
+        states=audit_state.record(step.con, step.seq, step.written) if step.written else [],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from fund import audit
+from fund import audit, audit_state
 from fund.auth import Permission, Role, User, find_user, hash_password, parse_role, require
 from fund.db import duplicate_key, frame, transaction, utc_now
 from fund.errors import ValidationError
@@ -72,6 +72,7 @@ def bootstrap_admin(
                 operation="bootstrap admin", key="", reason="", details={"username": username}
             ).canonical_details(),
             entry_texts=[],
+            states=audit_state.record(con, last_seq + 1, {"app_user": {str(user_id)}}),
         )
         audit.append(con, last_seq + 1, last_hash, link)
     return admin
@@ -108,6 +109,7 @@ def add_user(
             role=chosen,
             password_hash=password_hash,
         )
+        step.record("app_user", user_id)
         return "user", user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
@@ -148,6 +150,7 @@ def set_role(
     def change(step: Step) -> tuple[str, int]:
         user_id = _target(step.con, actor, username, "role")
         step.con.execute("UPDATE app_user SET role = ? WHERE user_id = ?", [chosen.value, user_id])
+        step.record("app_user", user_id)
         return "user", user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
@@ -173,6 +176,7 @@ def set_active(
     def change(step: Step) -> tuple[str, int]:
         user_id = _target(step.con, actor, username, "user")
         step.con.execute("UPDATE app_user SET active = ? WHERE user_id = ?", [active, user_id])
+        step.record("app_user", user_id)
         return "user", user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
@@ -198,6 +202,7 @@ def reset_password(
         step.con.execute(
             "UPDATE app_user SET password_hash = ? WHERE user_id = ?", [password_hash, user_id]
         )
+        step.record("app_user", user_id)
         return "user", user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)

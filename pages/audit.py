@@ -5,29 +5,16 @@ import streamlit as st
 from fund import audit, exports, register
 from fund.auth import Permission
 from fund.ledger import queries
-from ui import format, session
+from ui import chain_check, format, session
 
 user = session.guard(Permission.REVIEW)
 con = session.cursor()
 
 st.title("Audit")
-st.caption("You can read everything here and change nothing.")
+st.caption("You can read everything here and change nothing; you may add an anchor of the chain.")
 
 with st.container(border=True):
-    st.subheader("Chain check")
-    st.write(
-        "Each audit row's hash covers the row before it and the ledger entries it posted, "
-        "so any altered, inserted or deleted row breaks the chain."
-    )
-    if st.button("Verify the audit chain", type="primary"):
-        with st.spinner("Checking every row…"):
-            check = session.attempt(audit.verify, con, user)
-        if check is not None and check.ok:
-            st.success(
-                f"OK: {check.rows:,} audit rows and {check.entries:,} ledger entries verified."
-            )
-        elif check is not None:
-            st.error(f"Broken at row #{check.seq}: {check.problem}")
+    chain_check.render(con, user)
 
 
 def downloads(frame, name: str) -> None:

@@ -12,12 +12,8 @@ user = session.guard(Permission.READ_SUMMARY)
 con = session.cursor()
 
 st.title("Portfolio")
-figures = portfolio.headline(con, user)
-by_programme = portfolio.position(con, user, portfolio.Dimension.PROGRAMME)
-by_instrument = portfolio.position(con, user, portfolio.Dimension.INSTRUMENT)
-by_phase = portfolio.position(con, user, portfolio.Dimension.PHASE)
-by_risk = portfolio.position(con, user, portfolio.Dimension.RISK)
-burn = portfolio.burn_by_month(con, user)
+dashboard = portfolio.overview(con, user)
+figures = dashboard.headline
 
 row = st.columns(4)
 row[0].metric("Ring-fence", format_gbp(figures.ring_fence), help="Declared, after virements")
@@ -37,33 +33,36 @@ row[3].metric(
 left, right = st.columns(2)
 left.plotly_chart(
     charts.money_bars(
-        by_programme, "programme", ["allocated", "committed", "paid"], "Allocation by programme"
+        dashboard.by_programme,
+        "programme",
+        ["allocated", "committed", "paid"],
+        "Allocation by programme",
     ),
     width="stretch",
 )
 right.plotly_chart(
     charts.money_bars(
-        by_instrument, "instrument", ["committed", "paid"], "Commitments by instrument"
+        dashboard.by_instrument, "instrument", ["committed", "paid"], "Commitments by instrument"
     ),
     width="stretch",
 )
-st.plotly_chart(charts.burn(burn), width="stretch")
+st.plotly_chart(charts.burn(dashboard.burn), width="stretch")
 
 st.subheader("Portfolio balance")
 left, right = st.columns(2)
 left.plotly_chart(
-    charts.money_bars(by_phase, "phase", ["committed", "paid"], "By lifecycle phase"),
+    charts.money_bars(dashboard.by_phase, "phase", ["committed", "paid"], "By lifecycle phase"),
     width="stretch",
 )
 right.plotly_chart(
-    charts.money_bars(by_risk, "risk_rating", ["committed", "paid"], "By risk rating"),
+    charts.money_bars(dashboard.by_risk, "risk_rating", ["committed", "paid"], "By risk rating"),
     width="stretch",
 )
 
 st.subheader("Experiments")
 choose = st.columns(5)
 programme = choose[0].selectbox(
-    "Programme", [None, *by_programme["programme"]], format_func=lambda v: v or "All"
+    "Programme", [None, *dashboard.by_programme["programme"]], format_func=lambda v: v or "All"
 )
 instrument = choose[1].selectbox(
     "Instrument", [None, *Instrument], format_func=lambda v: v.label if v else "All"

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from fund import audit, exports, portfolio
+from fund import audit, audit_anchor, exports, portfolio
 from fund.cli.output import emit_json, json_option, records, show
 from fund.cli.session import Session, pass_session
+from fund.cli.writes import idempotency_key
+from fund.errors import ValidationError
 from fund.ledger import queries
 from fund.money import format_gbp
 
@@ -97,19 +99,34 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of lines printed by 'fund audit anchor'; each head must still be in the "
+    "chain. May be given more than once.",
+)
 @json_option
 @pass_session
-def audit_verify(session: Session, as_json: bool) -> None:
-    """Check every audit row and every ledger entry against the hash chain.
+def audit_verify(session: Session, anchor_files: tuple[Path, ...], as_json: bool) -> None:
+    """Check every audit row, ledger entry and recorded record against the hash chain.
 
-    Exits 0 when all is intact; otherwise names the first row that was altered, inserted or
-    deleted, and exits 1.
+    Also checks the kept balances against the ledger and, with --anchor, that every anchored
+    head is still in the chain (only an anchor kept outside the database catches a tail
+    rewritten by someone who can write the file). Exits 0 when all is intact; otherwise
+    names the first row that was altered, inserted or deleted, and exits 1.
     """
-    check = audit.verify(*session.open())
+    anchors = [a for path in anchor_files for a in audit_anchor.read_anchors(_text(path))]
+    check = audit.verify(*session.open(), anchors)
     if as_json:
         emit_json({"ok": check.ok, **asdict(check)})
     elif check.ok:
-        click.echo(f"OK: {check.rows} audit rows and {check.entries} ledger entries verified")
+        against = f", against {len(anchors)} anchor{'s' if len(anchors) != 1 else ''}"
+        click.echo(
+            f"OK: {check.rows} audit rows and {check.entries} ledger entries verified"
+            f"{against if anchors else ''}"
+        )
     else:
         click.echo(
             f"FAILED: {check.problem} "
@@ -117,6 +134,40 @@ def audit_verify(session: Session, as_json: bool) -> None:
         )
     if not check.ok:
         raise click.exceptions.Exit(1)
+
+
+@audit_group.command("anchor")
+@click.option(
+    "--reason",
+    default="chain head anchored for publication",
+    show_default=True,
+    help="Why: recorded with the anchor in the audit log.",
+)
+@click.option("--key", help="Idempotency key: retrying with the same key prints the same anchor.")
+@json_option
+@pass_session
+def audit_anchor_command(session: Session, reason: str, key: str | None, as_json: bool) -> None:
+    """Print the chain's head (row, hash, time) as one line to publish and keep elsewhere.
+
+    Keep the line outside the database (a board pack, the auditor's file): 'fund audit verify
+    --anchor FILE' then catches a tail rewritten by anyone who can write the database file.
+    """
+    key, _ = idempotency_key(key)
+    found = audit_anchor.anchor(*session.open(), key=key, reason=reason)
+    if as_json:
+        emit_json(
+            {"seq": found.seq, "row_hash": found.row_hash, "at": found.at, "line": found.line()}
+        )
+        return
+    click.echo(found.line())
+
+
+def _text(path: Path) -> str:
+    """A file's text; one that is not UTF-8 is refused naming it."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("anchor file", f"{path} is not text in UTF-8") from None
 
 
 @click.command()

@@ -7,8 +7,8 @@ from typing import NamedTuple
 import duckdb
 import pandas as pd
 
-from fund.auth import Role
-from fund.db import transaction
+from fund.auth import Permission, Role, User
+from fund.unit_of_work import Request, Step, Written, perform
 
 
 class DemoUser(NamedTuple):
@@ -44,7 +44,19 @@ def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found) and found[0][0] == "true"
 
 
-def mark_as_demo(con: duckdb.DuckDBPyConnection) -> None:
-    """Record that :func:`fund.demo.build` made this database (see :func:`is_demo`)."""
-    with transaction(con):
-        con.execute("INSERT INTO setting VALUES ('demo', 'true')")
+def mark_as_demo(con: duckdb.DuckDBPyConnection, admin: User, *, key: str) -> Written:
+    """Record that :func:`fund.demo.build` made this database (see :func:`is_demo`).
+
+    The mark decides whether the sign-in page shows passwords, so it is an audited write of
+    the admin's, like any other setting.
+    """
+    request = Request(
+        operation="mark as demo", key=key, reason="demo database", details={"demo": "true"}
+    )
+
+    def change(step: Step) -> tuple[str, int | None]:
+        step.con.execute("INSERT INTO setting VALUES ('demo', 'true')")
+        step.record("setting", "demo")
+        return "setting", None
+
+    return perform(con, admin, Permission.MANAGE_USERS, request, change)

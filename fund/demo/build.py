@@ -52,8 +52,8 @@ def build(
             "database", "the demo goes into an empty database; this one has users"
         )
     run = Run(con=con, plan=plan(seed=seed, today=today))
-    mark_as_demo(con)
-    _add_users(run)
+    admin = _add_users(run)
+    mark_as_demo(con, admin, key=run.key())
     ringfence_id = _add_register(run)
     for move in run.plan.moves:
         carry_out(run, move)
@@ -61,8 +61,9 @@ def build(
     return _summary(run, ringfence_id, pending)
 
 
-def _add_users(run: Run) -> None:
-    """The admin founds the database and adds one user per role, plus a second fund manager."""
+def _add_users(run: Run) -> User:
+    """The admin founds the database and adds one user per role, plus a second fund manager;
+    returns the admin."""
     admin_spec, *others = DEMO_USERS
     admin = users.bootstrap_admin(
         run.con,
@@ -92,6 +93,7 @@ def _add_users(run: Run) -> None:
                 )
             )
     run.managers = tuple(managers)
+    return admin
 
 
 def _add_register(run: Run) -> int:

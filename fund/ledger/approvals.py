@@ -15,10 +15,10 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from fund import register
+from fund import audit_state, register
 from fund.auth import Permission, User, require
-from fund.db import frame
-from fund.errors import NotFound, SecondPersonRequired, ValidationError
+from fund.db import duplicate_key, frame
+from fund.errors import NotFound, RingfenceError, SecondPersonRequired, ValidationError
 from fund.ledger.posting import check, open_commitment, post
 from fund.ledger.rules import Attempt, Kind, Movement
 from fund.money import to_money
@@ -42,6 +42,7 @@ def request_commitment(
         " RETURNING request_id",
         [amount, step.actor.user_id, step.at, step.reason, target.experiment_id, counterparty, day],
     ).fetchone()[0]
+    step.record("approval_request", request_id)
     return "approval request", request_id
 
 
@@ -83,6 +84,7 @@ def request_virement(
             " VALUES ('virement', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING request_id",
             [amount, step.actor.user_id, step.at, step.reason, *ids],
         ).fetchone()[0]
+        step.record("approval_request", request_id)
         return "approval request", request_id
 
     request = Request(operation="request virement", key=key, reason=reason, details=details)
@@ -167,17 +169,25 @@ def decide(
     def change(step: Step) -> tuple[str, int]:
         row = step.con.execute(_PENDING, [number]).fetchone()
         if row is None:
-            raise NotFound("request", "pending approval request", number)
+            raise _not_pending(step.con, number)
+        # Act on the request as the audit chain recorded it, never on a row edited since.
+        audit_state.require_as_recorded(step.con, "approval_request", number)
         if approve and row[3] == step.actor.user_id:
             raise SecondPersonRequired(
                 "approver",
                 f"request #{number} was made by {step.actor.username}; "
                 "a different fund manager must approve it",
             )
-        step.con.execute(
-            "INSERT INTO approval_decision VALUES (?, ?, ?, ?, ?)",
-            [number, approve, step.actor.user_id, step.at, step.reason],
-        )
+        try:
+            step.con.execute(
+                "INSERT INTO approval_decision VALUES (?, ?, ?, ?, ?)",
+                [number, approve, step.actor.user_id, step.at, step.reason],
+            )
+        except duckdb.ConstraintException as error:
+            if not duplicate_key(error):
+                raise
+            raise _decided_meanwhile(number) from None
+        step.record("approval_decision", number)
         if not approve:
             return "approval request", number
         # The entries carry the purpose the requester gave; the approver's reason is on the decision.
@@ -192,6 +202,30 @@ def decide(
         )
 
     return perform(con, actor, Permission.APPROVE, request, change)
+
+
+def _not_pending(con: duckdb.DuckDBPyConnection, number: int) -> RingfenceError:
+    """Why a request cannot be decided: it was decided already (saying how), or never made."""
+    decided = con.execute(
+        "SELECT d.approved, u.username FROM approval_decision AS d"
+        " JOIN app_user AS u ON u.user_id = d.decided_by WHERE d.request_id = ?",
+        [number],
+    ).fetchall()
+    if not decided:
+        return NotFound("request", "pending approval request", number)
+    approved, by = decided[0]
+    return ValidationError(
+        "request", f"request #{number} was already {'approved' if approved else 'rejected'} by {by}"
+    )
+
+
+def _decided_meanwhile(number: int) -> ValidationError:
+    """Two fund managers deciding one request at once: the second is told, not shown a crash."""
+    return ValidationError(
+        "request",
+        f"request #{number} was decided by someone else at the same moment; "
+        "nothing of yours was written (see the approvals queue)",
+    )
 
 
 def pending(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:

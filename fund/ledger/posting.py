@@ -24,6 +24,7 @@ from fund.ledger.rules import (
     Movement,
     ProgrammeState,
     RingfenceState,
+    after,
     breaches,
 )
 from fund.money import ZERO
@@ -50,19 +51,32 @@ _RECOVERABLE_GAINS = """
 SELECT x.instrument = 'social_venture' FROM experiment AS x
 WHERE x.experiment_id = (SELECT c.experiment_id FROM commitment AS c WHERE c.commitment_id = ?)
 """
+# Programme and ring-fence balances are kept current by every posting (see _KEEP), so a
+# write reads them by key instead of summing a whole programme's entries.
 _PROGRAMME_STATE = """
-SELECT ?::INTEGER, (SELECT name FROM programme WHERE programme_id = ?),
-       coalesce(sum(allocated), 0), coalesce(sum(committed), 0)
-FROM ledger_effect
-WHERE programme_id = ?
+SELECT b.programme_id, p.name, b.allocated, b.committed
+FROM programme_balance AS b JOIN programme AS p USING (programme_id)
+WHERE b.programme_id = ?
 """
 _RINGFENCE_STATE = """
-SELECT ?::INTEGER, (SELECT name FROM ringfence WHERE ringfence_id = ?),
-       (SELECT declared_amount FROM ringfence WHERE ringfence_id = ?)
-           + coalesce(sum(ceiling_moved), 0),
-       coalesce(sum(allocated), 0)
-FROM ledger_effect
-WHERE ringfence_id = ?
+SELECT b.ringfence_id, r.name, b.ceiling, b.allocated
+FROM ringfence_balance AS b JOIN ringfence AS r USING (ringfence_id)
+WHERE b.ringfence_id = ?
+"""
+# What each posting adds to the kept balances, in its own transaction.
+_KEEP_PROGRAMMES = """
+UPDATE programme_balance AS b
+SET allocated = b.allocated + m.allocated, committed = b.committed + m.committed
+FROM (SELECT unnest($ids) AS programme_id, unnest($allocated) AS allocated,
+             unnest($committed) AS committed) AS m
+WHERE b.programme_id = m.programme_id
+"""
+_KEEP_RINGFENCES = """
+UPDATE ringfence_balance AS b
+SET ceiling = b.ceiling + m.ceiling, allocated = b.allocated + m.allocated
+FROM (SELECT unnest($ids) AS ringfence_id, unnest($ceiling) AS ceiling,
+             unnest($allocated) AS allocated) AS m
+WHERE b.ringfence_id = m.ringfence_id
 """
 
 
@@ -152,12 +166,8 @@ def balances(
     commitment_ids = sorted(
         {m.commitment_id for m in movements if m.commitment_id is not None} - have
     )
-    programme_ids = sorted(
-        {m.programme_id for m in movements if m.kind in ALLOCATED | COMMITTED and m.programme_id}
-    )
-    ringfence_ids = sorted(
-        {m.ringfence_id for m in movements if m.kind in ALLOCATED | {Kind.RINGFENCE_VIREMENT}}
-    )
+    programme_ids = _programme_ids(movements)
+    ringfence_ids = _ringfence_ids(movements)
     matter = gains_matter(movements)
     return Balances(
         commitments=known.commitments + tuple(_state(con, i, matter) for i in commitment_ids),
@@ -173,9 +183,58 @@ def balances(
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, ids: list[int]) -> list[tuple]:
-    # One point query per scope (a write touches one or two); each names its id in every slot.
-    slots = sql.count("?")
-    return [row for i in ids for row in con.execute(sql, [i] * slots).fetchall()]
+    # One point query per scope (a write touches one or two).
+    return [row for i in ids for row in con.execute(sql, [i]).fetchall()]
+
+
+def keep_balances(con: duckdb.DuckDBPyConnection, movements: list[Movement]) -> None:
+    """Move the kept programme and ring-fence balances by what ``movements`` post: the rules
+    judged them against these balances, and ``verify`` holds them to the ledger."""
+    moved = after(_zero_balances(movements), movements)
+    if moved.programmes:
+        con.execute(
+            _KEEP_PROGRAMMES,
+            {
+                "ids": [p.programme_id for p in moved.programmes],
+                "allocated": [p.allocated for p in moved.programmes],
+                "committed": [p.committed for p in moved.programmes],
+            },
+        )
+    if moved.ringfences:
+        con.execute(
+            _KEEP_RINGFENCES,
+            {
+                "ids": [r.ringfence_id for r in moved.ringfences],
+                "ceiling": [r.ceiling for r in moved.ringfences],
+                "allocated": [r.allocated for r in moved.ringfences],
+            },
+        )
+
+
+def _zero_balances(movements: list[Movement]) -> Balances:
+    """Zero balances for every programme and ring-fence the movements change."""
+    return Balances(
+        programmes=tuple(
+            ProgrammeState(programme_id=i, name="", allocated=ZERO, committed=ZERO)
+            for i in _programme_ids(movements)
+        ),
+        ringfences=tuple(
+            RingfenceState(ringfence_id=i, name="", ceiling=ZERO, allocated=ZERO)
+            for i in _ringfence_ids(movements)
+        ),
+    )
+
+
+def _programme_ids(movements: list[Movement]) -> list[int]:
+    return sorted(
+        {m.programme_id for m in movements if m.kind in ALLOCATED | COMMITTED and m.programme_id}
+    )
+
+
+def _ringfence_ids(movements: list[Movement]) -> list[int]:
+    return sorted(
+        {m.ringfence_id for m in movements if m.kind in ALLOCATED | {Kind.RINGFENCE_VIREMENT}}
+    )
 
 
 def check(
@@ -229,6 +288,7 @@ def post(
         (entry_id,) = step.con.execute(_POST, [step.seq, *fields]).fetchall()[0]
         ids.append(entry_id)
         step.entry_texts.append(canonical_text([entry_id, *fields]))
+    keep_balances(step.con, movements)
     return ids
 
 
@@ -270,6 +330,7 @@ def open_commitment(
         " VALUES (?, ?, ?, ?) RETURNING commitment_id",
         [target.experiment_id, counterparty, approved_by, step.at],
     ).fetchone()[0]
+    step.record("commitment", commitment_id)
     movement = Movement(
         kind=Kind.COMMITMENT,
         ringfence_id=target.ringfence_id,

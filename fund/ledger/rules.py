@@ -205,5 +205,10 @@ def breaches(
     before: Balances, movements: list[Movement], attempt: Attempt
 ) -> list[InvariantBroken]:
     """Every rule the movements would break, in rule order (empty when the write may go ahead)."""
-    state = after(before, movements)
+    return broken(after(before, movements), attempt)
+
+
+def broken(state: Balances, attempt: Attempt) -> list[InvariantBroken]:
+    """Every rule the balances after a write break, in rule order: for a caller that keeps
+    the balances after each write, as a payment run does, so each is worked out once."""
     return [error for rule in RULES if (error := rule(state, attempt)) is not None]

@@ -63,9 +63,9 @@ def test_the_trail_shows_every_audit_row_newest_first(app, people, reviewed, con
     assert headings["seq"] == "Row #"
     assert headings["entity_id"] == "Record #"
     assert headings["recorded_at"].startswith("Recorded at")
-    # Filters and a check, but nothing to type into.
+    # Filters, a check and an anchor, but nothing to type into.
     assert not at.text_input
-    assert [b.label for b in at.main.button] == ["Verify the audit chain"]
+    assert [b.label for b in at.main.button] == ["Verify the audit chain", "Anchor the chain head"]
 
 
 def test_the_trail_filters_by_actor_operation_experiment_and_date(app, people, reviewed, con):
@@ -176,3 +176,41 @@ def test_roles_without_the_review_permission_see_only_not_permitted(app, people,
     (message,) = errors(at)
     assert message.startswith("Not permitted:")
     assert message.endswith("cannot review the audit trail.")
+
+
+def test_an_anchor_is_printed_to_keep_and_catches_a_rewritten_tail(app, people, reviewed, con):
+    at = app(people.auditor, PAGE)
+    at.button[1].click().run()
+
+    (line,) = [c.value for c in at.code]
+    assert line.startswith(f"Ringfence audit anchor: row #{ROWS} sha256 ")
+    anchor_file = (line + "\n").encode()
+
+    at.file_uploader[0].set_value(("anchors.txt", anchor_file, "text/plain"))
+    at.button[0].click().run()
+    assert successes(at) == [
+        f"OK: {ROWS + 1} audit rows and 3 ledger entries verified, against 1 anchor."
+    ]
+
+    # Someone with the file cuts the chain back to before the anchored row, consistently.
+    for statement in (
+        "DELETE FROM ledger_entry WHERE audit_seq >= ?",
+        "DELETE FROM audit_state WHERE audit_seq >= ?",
+        "DELETE FROM audit_anchor WHERE seq >= ?",
+        "DELETE FROM audit_log WHERE seq >= ?",
+    ):
+        con.execute(statement, [ROWS])
+    con.execute(
+        "UPDATE audit_head SET seq = (SELECT max(seq) FROM audit_log),"
+        " row_hash = (SELECT max_by(row_hash, seq) FROM audit_log)"
+    )
+    at.button[0].click().run()
+    (message,) = errors(at)
+    assert message.startswith(f"Broken at row #{ROWS}: audit row #{ROWS} is missing, yet it was")
+
+
+def test_a_file_that_is_not_anchors_is_refused_naming_the_line(app, people, reviewed):
+    at = app(people.auditor, PAGE)
+    at.file_uploader[0].set_value(("anchors.txt", b"hello\n", "text/plain"))
+    at.button[0].click().run()
+    assert errors(at)[0].startswith("anchor file: line 1 is not an anchor")

@@ -279,7 +279,7 @@ def test_rewriting_a_row_with_a_fresh_hash_breaks_the_link_to_the_next(con, peop
     con.execute(
         "UPDATE audit_log SET reason = 'routine', row_hash = sha256(prev_hash ||"
         " audit_row_text(seq, recorded_at, actor_id, actor, operation, entity, entity_id,"
-        " idempotency_key, 'routine', details, entries_digest)) WHERE seq = ?",
+        " idempotency_key, 'routine', details, entries_digest, states_digest)) WHERE seq = ?",
         [story.pay_seq],
     )
     check = verdict(con, people)
@@ -293,7 +293,7 @@ def test_rewriting_a_row_with_a_fresh_hash_breaks_the_link_to_the_next(con, peop
 def test_inserting_an_audit_row_at_the_end_is_found(con, people, story):
     con.execute(
         "INSERT INTO audit_log SELECT seq + 1, recorded_at, actor_id, actor, operation, entity,"
-        " entity_id, idempotency_key || '-again', reason, details, '', row_hash, 'forged'"
+        " entity_id, idempotency_key || '-again', reason, details, '', row_hash, 'forged', ''"
         " FROM audit_log WHERE seq = ?",
         [story.last_seq],
     )
@@ -308,7 +308,8 @@ def _append_forged_row(con, seq: int) -> None:
         "INSERT INTO audit_log SELECT seq + 1, recorded_at, actor_id, actor, 'add programme',"
         " entity, entity_id, idempotency_key || '-forged', reason, details, '', row_hash,"
         " sha256(row_hash || audit_row_text(seq + 1, recorded_at, actor_id, actor,"
-        " 'add programme', entity, entity_id, idempotency_key || '-forged', reason, details, ''))"
+        " 'add programme', entity, entity_id, idempotency_key || '-forged', reason, details, '',"
+        " '')), ''"
         " FROM audit_log WHERE seq = ?",
         [seq],
     )
@@ -327,6 +328,9 @@ def test_inserting_an_audit_row_in_the_middle_is_found(con, people, story):
     # A forger moves the later rows up by one and slips a well-formed row into the gap.
     con.execute("UPDATE audit_log SET seq = seq + 1000 WHERE seq > ?", [story.pay_seq])
     con.execute("UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000")
+    con.execute(
+        "UPDATE audit_state SET audit_seq = audit_seq + 1 WHERE audit_seq > ?", [story.pay_seq]
+    )
     con.execute("UPDATE audit_head SET seq = seq + 1")
     _append_forged_row(con, story.pay_seq)
     check = verdict(con, people)
@@ -341,7 +345,7 @@ def test_a_row_inserted_before_the_first_is_named(con, people, story):
     con.execute(
         "INSERT INTO audit_log SELECT 0, recorded_at, actor_id, actor, operation, entity,"
         " entity_id, idempotency_key || '-x', reason, details, entries_digest, prev_hash,"
-        " row_hash FROM audit_log WHERE seq = 1"
+        " row_hash, states_digest FROM audit_log WHERE seq = 1"
     )
     check = verdict(con, people)
     assert check.seq == 0
@@ -439,13 +443,12 @@ def test_moving_a_commitment_to_another_experiment_or_payee_is_found(con, people
     con.execute(f"UPDATE commitment SET {change} WHERE commitment_id = ?", [story.commitment_id])
     check = verdict(con, people)
     assert check.problem == (
-        f"commitment #{story.commitment_id} is not what audit row #{story.commit_seq} awarded"
+        f"commitment #{story.commitment_id} is not what audit row #{story.commit_seq} recorded"
+        " (altered outside the services)"
     )
 
 
-def test_an_approved_commitment_is_checked_against_the_request_that_was_approved(
-    con, people, funded
-):
+def test_an_approved_commitment_is_checked_against_what_its_approval_recorded(con, people, funded):
     request = ledger.commit(
         con,
         people.manager,
@@ -455,25 +458,26 @@ def test_an_approved_commitment_is_checked_against_the_request_that_was_approved
         reason="contract",
         key=key(),
     ).entity_id
-    requested = seq_of_last_write(con)
     approved = ledger.decide(
         con, people.second_manager, request_id=request, approve=True, reason="ok", key=key()
     ).entity_id
+    decided = seq_of_last_write(con)
     assert verdict(con, people).ok
     con.execute(
         "UPDATE commitment SET counterparty = 'Mallory' WHERE commitment_id = ?", [approved]
     )
     assert verdict(con, people).problem == (
-        f"commitment #{approved} is not what audit row #{requested} awarded"
+        f"commitment #{approved} is not what audit row #{decided} recorded"
+        " (altered outside the services)"
     )
 
 
 @pytest.mark.parametrize(
     ("change", "who"),
     [
-        ("role = 'fund_manager' WHERE username = 'auditor'", "auditor"),
-        ("active = FALSE WHERE username = 'manager'", "manager"),
-        ("username = 'boss' WHERE username = 'board'", "boss"),
+        ("role = 'fund_manager' WHERE username = 'auditor'", 4),
+        ("active = FALSE WHERE username = 'manager'", 2),
+        ("username = 'boss' WHERE username = 'board'", 5),
     ],
 )
 def test_changing_a_user_outside_the_services_is_found(con, people, change, who):
@@ -481,7 +485,7 @@ def test_changing_a_user_outside_the_services_is_found(con, people, change, who)
     con.execute(f"UPDATE app_user SET {change}")
     check = verdict(con, people)
     assert check.problem is not None
-    assert f"({who}) is not what audit row #" in check.problem
+    assert f"user #{who} is not what audit row #" in check.problem
 
 
 def test_role_changes_made_through_the_service_verify(con, people):

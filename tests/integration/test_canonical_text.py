@@ -37,16 +37,28 @@ moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 
     details=texts,
     at=moments,
     entity_id=st.none() | st.integers(1, 2**40),
+    states=st.sampled_from(["", "5f1d"]),
 )
 def test_an_audit_row_reads_the_same_to_python_and_to_sql(
-    macros, reason, actor, details, at, entity_id
+    macros, reason, actor, details, at, entity_id, states
 ):
     values = [7, at, 3, actor, "pay", "ledger entry", entity_id, "key-1", reason, details, "abc"]
     in_sql = macros.execute(
-        "SELECT audit_row_text(?::BIGINT, ?::TIMESTAMP, ?::INTEGER, ?, ?, ?, ?::BIGINT, ?, ?, ?, ?)",
-        values,
+        "SELECT audit_row_text(?::BIGINT, ?::TIMESTAMP, ?::INTEGER, ?, ?, ?, ?::BIGINT, ?, ?, ?,"
+        " ?, ?)",
+        [*values, states],
     ).fetchall()[0][0]
-    assert canonical_text(values) == in_sql
+    # A row that recorded no states hashes the text rows had before states were recorded.
+    assert canonical_text(values + ([states] if states else [])) == in_sql
+
+
+@settings(max_examples=200, deadline=None)
+@given(table=texts, row_key=texts, state=st.none() | texts)
+def test_a_recorded_state_reads_the_same_to_python_and_to_sql(macros, table, row_key, state):
+    in_sql = macros.execute("SELECT audit_state_text(?, ?, ?)", [table, row_key, state]).fetchall()[
+        0
+    ][0]
+    assert canonical_text([table, row_key, state]) == in_sql
 
 
 @settings(max_examples=200, deadline=None)

@@ -132,6 +132,44 @@ def test_eight_admins_adding_one_user_name_at_once_get_one_user(con, people):
 # transaction began: this one cannot see it, and meets it only when it inserts.
 
 
+# --- approvals: one fund manager decides, the others are told --------------------------------
+
+
+def test_eight_fund_managers_approving_one_request_at_once_post_it_once(con, people, funded):
+    from fund import ledger
+
+    request = ledger.request_virement(
+        con,
+        people.manager,
+        amount="25000.00",
+        from_programme_id=funded.programme_id,
+        to_programme_id=funded.other_programme_id,
+        reason="rebalance",
+        key=key(),
+    ).entity_id
+    before = counts(con)
+
+    outcomes = race(
+        con,
+        lambda cursor: ledger.decide(
+            cursor, people.second_manager, request_id=request, approve=True, reason="ok", key=key()
+        ),
+    )
+
+    refused = refusals(outcomes)
+    assert sum(refused.values()) == THREADS - 1
+    assert set(refused) <= {
+        TRY_AGAIN,
+        f"request: request #{request} was already approved by second",
+        f"request: request #{request} was decided by someone else at the same moment; "
+        "nothing of yours was written (see the approvals queue)",
+    }
+    after = counts(con)
+    assert after["approval_decision"] == before["approval_decision"] + 1
+    assert after["ledger_entry"] == before["ledger_entry"] + 2  # the two legs, once
+    assert audit.verify(con, people.auditor).ok
+
+
 def test_a_programme_name_saved_meanwhile_by_another_session_is_refused_as_taken(
     con, people, portfolio
 ):

@@ -1,0 +1,271 @@
+"""Recorded state: what each audited write left in the rows that decide money or permission.
+
+The ledger is covered by the chain entry by entry; everything else that decides where money
+is reported or who may move it (ring-fences, programmes, experiments and their partners,
+commitments, approval requests and decisions, users and their passwords, settings, anchors)
+is standing data that a write changes in place. So each write names the rows it wrote
+(:meth:`fund.unit_of_work.Step.record`), and their state, as text built here in SQL, is
+stored beside its audit row in ``audit_state`` and covered by that row's hash. ``verify``
+then compares every current row of every table in :data:`RECORDED` with its last recorded
+state: a row edited, inserted or deleted outside the services is named, whichever table it
+is in. A new table is covered by declaring it here, not by new SQL.
+
+A recorded state is one text per row, or per group of child rows sharing a key (an
+experiment's partners, its scaling routes), so that a write replacing the group records it
+whole and a group emptied is recorded as gone (``NULL``). Passwords are recorded only as a
+digest of their hash. The state is built by the same SQL when writing and when verifying,
+so there is one definition of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from fund.errors import RecordAltered
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recorded:
+    """A table whose rows each write records: how a row is named and what its state is."""
+
+    table: str
+    name: str  # how a row is named in a finding; {} is its key
+    key: str  # the column naming the row (or the group of rows) a write records
+    key_type: str  # its SQL type, so that a write's lookup can use the table's index
+    fields: tuple[str, ...]  # SQL expressions whose values are the row's state
+
+    def states(self, where: str = "") -> str:
+        """SQL of (row_key, state) for every row, or those ``where`` keeps; trusted text only."""
+        text = "to_json([" + ", ".join(f"({field})::VARCHAR" for field in self.fields) + "])"
+        return (
+            f"SELECT {self.key}::VARCHAR AS row_key,"  # noqa: S608 - declared names only
+            f" string_agg({text}, chr(10) ORDER BY {text}) AS state"
+            f" FROM {self.table} {where} GROUP BY {self.key}"
+        )
+
+
+# Every table that decides money or permission, other than the ledger and the chain itself
+# (which the chain covers row by row). ``sign_in_attempt`` is left out on purpose: it is
+# written at every sign-in, before anyone is known, and only ever makes sign-in stricter.
+RECORDED: tuple[Recorded, ...] = (
+    Recorded(
+        table="app_user",
+        name="user #{}",
+        key="user_id",
+        key_type="INTEGER",
+        fields=(
+            "username",
+            "display_name",
+            "role",
+            "sha256(password_hash)",
+            "active",
+            "created_at",
+        ),
+    ),
+    Recorded(
+        table="ringfence",
+        name="ring-fence #{}",
+        key="ringfence_id",
+        key_type="INTEGER",
+        fields=(
+            "name",
+            "owner_body",
+            "financial_years",
+            "declared_amount",
+            "purpose",
+            "advertised_on",
+            "delegated_limit",
+            "created_at",
+        ),
+    ),
+    Recorded(
+        table="programme",
+        name="programme #{}",
+        key="programme_id",
+        key_type="INTEGER",
+        fields=("ringfence_id", "name", "target", "created_at"),
+    ),
+    Recorded(
+        table="experiment",
+        name="experiment #{}",
+        key="experiment_id",
+        key_type="INTEGER",
+        fields=(
+            "programme_id",
+            "title",
+            "instrument",
+            "phase",
+            "risk_rating",
+            "official",
+            "user_involvement",
+            "created_at",
+        ),
+    ),
+    Recorded(
+        table="partner",
+        name="partner #{}",
+        key="partner_id",
+        key_type="INTEGER",
+        fields=("name", "sector"),
+    ),
+    Recorded(
+        table="experiment_partner",
+        name="the partners of experiment #{}",
+        key="experiment_id",
+        key_type="INTEGER",
+        fields=("partner_id", "role", "match_cash", "match_in_kind"),
+    ),
+    Recorded(
+        table="commitment",
+        name="commitment #{}",
+        key="commitment_id",
+        key_type="INTEGER",
+        fields=("experiment_id", "counterparty", "approved_by", "created_at"),
+    ),
+    Recorded(
+        table="approval_request",
+        name="approval request #{}",
+        key="request_id",
+        key_type="INTEGER",
+        fields=(
+            "kind",
+            "amount",
+            "requested_by",
+            "requested_at",
+            "reason",
+            "from_ringfence_id",
+            "to_ringfence_id",
+            "from_programme_id",
+            "to_programme_id",
+            "experiment_id",
+            "counterparty",
+            "value_date",
+        ),
+    ),
+    Recorded(
+        table="approval_decision",
+        name="the decision on approval request #{}",
+        key="request_id",
+        key_type="INTEGER",
+        fields=("approved", "decided_by", "decided_at", "reason"),
+    ),
+    Recorded(
+        table="lifecycle_move",
+        name="lifecycle move #{}",
+        key="move_id",
+        key_type="INTEGER",
+        fields=(
+            "experiment_id",
+            "from_phase",
+            "to_phase",
+            "outcome",
+            "reason",
+            "actor_id",
+            "moved_at",
+        ),
+    ),
+    Recorded(
+        table="scaling_record",
+        name="the scaling routes of experiment #{}",
+        key="experiment_id",
+        key_type="INTEGER",
+        fields=("route", "reason", "actor_id", "recorded_at"),
+    ),
+    Recorded(
+        table="setting",
+        name="setting '{}'",
+        key="name",
+        key_type="VARCHAR",
+        fields=("value",),
+    ),
+    Recorded(
+        table="audit_anchor",
+        name="anchor #{}",
+        key="anchor_id",
+        key_type="INTEGER",
+        fields=("seq", "row_hash", "anchored_at", "actor_id"),
+    ),
+)
+BY_TABLE = {recorded.table: recorded for recorded in RECORDED}
+
+StateRow = tuple[str, str, str | None]  # (table, row key, state or None once gone)
+
+
+def _record_sql(recorded: Recorded) -> str:
+    """Insert the state of the named rows (NULL for a key with no rows left) at one audit row."""
+    where = f"WHERE {recorded.key} IN (SELECT CAST(unnest($keys) AS {recorded.key_type}))"
+    return (
+        "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608 - declared names
+        f" SELECT $seq, '{recorded.table}', k.row_key, s.state"
+        " FROM (SELECT unnest($keys) AS row_key) AS k"
+        f" LEFT JOIN ({recorded.states(where)}) AS s USING (row_key)"
+        " RETURNING tbl, row_key, state"
+    )
+
+
+_RECORD = {recorded.table: _record_sql(recorded) for recorded in RECORDED}
+
+
+def record(
+    con: duckdb.DuckDBPyConnection, seq: int, written: dict[str, set[str]]
+) -> list[StateRow]:
+    """Store the state of every row a write names (by table) at audit row ``seq``; return
+    the stored rows in the order their digest covers them (by table, then key)."""
+    stored: list[StateRow] = []
+    for table in sorted(written):
+        keys = sorted(written[table])
+        stored += con.execute(_RECORD[table], {"seq": seq, "keys": keys}).fetchall()
+    return sorted(stored, key=lambda row: (row[0], row[1]))
+
+
+def record_all(con: duckdb.DuckDBPyConnection, seq: int) -> list[StateRow]:
+    """Store the state of every row of every recorded table at audit row ``seq`` (a baseline)."""
+    stored = con.execute(
+        "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608 - declared names
+        f" SELECT ?, tbl, row_key, state FROM ({current_states()})"
+        " RETURNING tbl, row_key, state",
+        [seq],
+    ).fetchall()
+    return sorted(stored, key=lambda row: (row[0], row[1]))
+
+
+def current_states() -> str:
+    """SQL of (tbl, row_key, state) for every row of every recorded table, as verify reads it."""
+    return "\nUNION ALL\n".join(
+        f"SELECT '{r.table}' AS tbl, row_key, state FROM ({r.states()})"  # noqa: S608
+        for r in RECORDED
+    )
+
+
+def names() -> tuple[list[str], list[str]]:
+    """The recorded tables and how their rows are named, as two parallel lists for SQL."""
+    return [r.table for r in RECORDED], [r.name for r in RECORDED]
+
+
+_LAST_RECORDED = """
+SELECT audit_seq, state FROM audit_state
+WHERE tbl = ? AND row_key = ?
+ORDER BY audit_seq DESC
+LIMIT 1
+"""
+
+
+def require_as_recorded(con: duckdb.DuckDBPyConnection, table: str, key: object) -> None:
+    """Refuse to act on a row that is not what its last audited write recorded.
+
+    An approval, for instance, must act on the request as the chain recorded it, never on a
+    row that could have been edited since.
+    """
+    recorded = BY_TABLE[table]
+    last = con.execute(_LAST_RECORDED, [table, str(key)]).fetchall()
+    where = f"WHERE {recorded.key} = CAST(? AS {recorded.key_type})"
+    now = con.execute(recorded.states(where), [str(key)]).fetchall()
+    state_now = now[0][1] if now else None
+    if not last or last[0][1] != state_now:
+        raise RecordAltered(
+            field=table.replace("_", " "),
+            name=recorded.name.format(key),
+            seq=last[0][0] if last else None,
+        )

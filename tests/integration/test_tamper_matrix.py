@@ -1,0 +1,414 @@
+"""Tampering with the database file directly, as an attacker with write access would.
+
+For every table whose rows decide money or permission (``fund.audit_state.RECORDED``), a row
+altered, inserted or deleted outside the services is named by ``audit verify``; the kept
+balances are held to the ledger; an approval acts only on the request the chain recorded;
+and a tail rewritten consistently, which nothing inside the file can catch, is caught by an
+anchor printed before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pytest
+
+from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register
+from fund.demo.accounts import mark_as_demo
+from fund.errors import RecordAltered, describe
+from tests.conftest import key
+from tests.integration.helpers import counts
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to alter and insert a row of one table (deleting is the same for all)."""
+
+    alter: str
+    insert: str
+
+
+# Each statement acts on the newest row (or group) of its table.
+CASES = {
+    "app_user": Case(
+        alter="UPDATE app_user SET password_hash = 'forged' WHERE user_id = 4",
+        insert="INSERT INTO app_user VALUES (99, 'mallory', 'M', 'fund_manager', 'x', TRUE,"
+        " now()::TIMESTAMP)",
+    ),
+    "ringfence": Case(
+        alter="UPDATE ringfence SET declared_amount = 99000000 WHERE ringfence_id = 1",
+        insert="INSERT INTO ringfence SELECT * REPLACE (99 AS ringfence_id, 'Shadow' AS name)"
+        " FROM ringfence WHERE ringfence_id = 1",
+    ),
+    "programme": Case(
+        alter="UPDATE programme SET ringfence_id = 2 WHERE programme_id = 1",
+        insert="INSERT INTO programme VALUES (99, 1, 'Shadow', 't', now()::TIMESTAMP)",
+    ),
+    "experiment": Case(
+        alter="UPDATE experiment SET programme_id = 2 WHERE experiment_id = 1",
+        insert="INSERT INTO experiment SELECT * REPLACE (99 AS experiment_id)"
+        " FROM experiment WHERE experiment_id = 1",
+    ),
+    "partner": Case(
+        alter="UPDATE partner SET sector = 'business' WHERE partner_id = 1",
+        insert="INSERT INTO partner VALUES (99, 'Shadow Ltd', 'business')",
+    ),
+    "experiment_partner": Case(
+        alter="UPDATE experiment_partner SET match_cash = 9999999 WHERE experiment_id = 1",
+        insert="INSERT INTO experiment_partner VALUES (1, 1, 'investor', 1000000, 0)",
+    ),
+    "commitment": Case(
+        alter="UPDATE commitment SET approved_by = 2",
+        insert="INSERT INTO commitment SELECT * REPLACE (99 AS commitment_id) FROM commitment"
+        " LIMIT 1",
+    ),
+    "approval_request": Case(
+        alter="UPDATE approval_request SET amount = 250000",
+        insert="INSERT INTO approval_request SELECT * REPLACE (99 AS request_id)"
+        " FROM approval_request LIMIT 1",
+    ),
+    "approval_decision": Case(
+        alter="UPDATE approval_decision SET decided_by = 2",
+        insert="INSERT INTO approval_decision SELECT * REPLACE (2 AS request_id)"
+        " FROM approval_decision LIMIT 1",
+    ),
+    "lifecycle_move": Case(
+        alter="UPDATE lifecycle_move SET outcome = 'failed'",
+        insert="INSERT INTO lifecycle_move SELECT * REPLACE (99 AS move_id) FROM lifecycle_move"
+        " LIMIT 1",
+    ),
+    "scaling_record": Case(
+        alter="UPDATE scaling_record SET route = 'takeover'",
+        insert="INSERT INTO scaling_record SELECT * REPLACE (2 AS experiment_id)"
+        " FROM scaling_record LIMIT 1",
+    ),
+    "setting": Case(
+        alter="UPDATE setting SET value = 'false'",
+        insert="INSERT INTO setting VALUES ('shadow', 'true')",
+    ),
+    "audit_anchor": Case(
+        alter="UPDATE audit_anchor SET actor_id = 1",
+        insert="INSERT INTO audit_anchor SELECT * REPLACE (99 AS anchor_id) FROM audit_anchor",
+    ),
+}
+
+
+def test_every_recorded_table_has_a_tamper_case():
+    assert set(CASES) == {r.table for r in audit_state.RECORDED}
+
+
+@pytest.fixture
+def every_record(con, people, funded):
+    """At least one row, written through the services, in every recorded table."""
+    fm, second = people.manager, people.second_manager
+    contract = funded.experiments["pbr_contract"]
+    request = ledger.commit(
+        con,
+        fm,
+        experiment_id=contract,
+        amount="50000",
+        counterparty="Acme",
+        reason="bid",
+        key=key(),
+    ).entity_id
+    ledger.decide(con, second, request_id=request, approve=True, reason="ok", key=key())
+    ledger.request_virement(
+        con,
+        fm,
+        amount="25000.00",
+        from_programme_id=funded.programme_id,
+        to_programme_id=funded.other_programme_id,
+        reason="rebalance",
+        key=key(),
+    )
+    for phase in (2, 3):
+        lifecycle.move(con, fm, experiment_id=contract, to_phase=phase, reason="ok", key=key())
+    lifecycle.record_scaling_route(
+        con, fm, experiment_id=contract, route="direct_diffusion", reason="licensed", key=key()
+    )
+    # The newest experiment and partner are referenced by nothing, so they can be deleted.
+    spare = register.add_experiment(
+        con,
+        fm,
+        programme_id=funded.programme_id,
+        title="Spare",
+        instrument="small_grant",
+        phase=0,
+        risk_rating="low",
+        official="Pat",
+        user_involvement="informed",
+        partners=[register.PartnerShare(name="Spare Ltd", sector="business", role="investor")],
+        key=key(),
+    ).entity_id
+    register.update_experiment(
+        con,
+        fm,
+        experiment_id=spare,
+        programme_id=funded.programme_id,
+        title="Spare",
+        instrument="small_grant",
+        risk_rating="low",
+        official="Pat",
+        user_involvement="informed",
+        partners=[],
+        reason="partner withdrew",
+        key=key(),
+    )
+    mark_as_demo(con, people.admin, key=key())
+    audit_anchor.anchor(con, people.auditor, key=key())
+    assert audit.verify(con, people.auditor).ok
+    return people
+
+
+def _name(table: str, key_value: object) -> str:
+    return audit_state.BY_TABLE[table].name.format(key_value)
+
+
+def _newest_key(con, table: str) -> object:
+    recorded = audit_state.BY_TABLE[table]
+    return con.execute(f"SELECT max({recorded.key}) FROM {table}").fetchone()[0]
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_a_row_altered_outside_the_services_is_named(con, every_record, table):
+    con.execute(CASES[table].alter)
+    check = audit.verify(con, every_record.auditor)
+    assert not check.ok
+    assert "is not what audit row #" in check.problem
+    assert "(altered outside the services)" in check.problem
+    assert check.problem.split(" is not what")[0] in {
+        _name(table, k[0])
+        for k in con.execute(
+            f"SELECT DISTINCT {audit_state.BY_TABLE[table].key} FROM {table}"
+        ).fetchall()
+    }
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_a_row_inserted_outside_the_services_is_named(con, every_record, table):
+    before = set(
+        con.execute(f"SELECT DISTINCT {audit_state.BY_TABLE[table].key} FROM {table}").fetchall()
+    )
+    con.execute(CASES[table].insert)
+    after = set(
+        con.execute(f"SELECT DISTINCT {audit_state.BY_TABLE[table].key} FROM {table}").fetchall()
+    )
+    check = audit.verify(con, every_record.auditor)
+    assert not check.ok
+    ((new_key,),) = after - before or {(None,)}
+    if new_key is None:  # a line added to an existing group of rows alters the group
+        assert "(altered outside the services)" in check.problem
+    else:
+        assert check.problem == (
+            f"{_name(table, new_key)} has no audited write (inserted outside the services)"
+        )
+
+
+@pytest.mark.parametrize("table", sorted(CASES))
+def test_a_row_deleted_outside_the_services_is_named(con, every_record, table):
+    newest = _newest_key(con, table)
+    recorded = audit_state.BY_TABLE[table]
+    con.execute(f"DELETE FROM {table} WHERE {recorded.key} = ?", [newest])
+    check = audit.verify(con, every_record.auditor)
+    assert not check.ok
+    assert check.problem.startswith(f"{_name(table, newest)} was deleted outside the services")
+
+
+def test_a_password_is_recorded_only_as_a_digest_of_its_hash(con, every_record):
+    (password_hash,) = con.execute(
+        "SELECT password_hash FROM app_user WHERE user_id = 4"
+    ).fetchone()
+    states = " ".join(r[0] for r in con.execute("SELECT state FROM audit_state").fetchall() if r[0])
+    assert password_hash not in states
+    assert hashlib.sha256(password_hash.encode()).hexdigest() in states
+
+
+def test_a_recorded_state_altered_in_place_is_named_by_its_audit_row(con, every_record):
+    seq = con.execute("SELECT max(audit_seq) FROM audit_state WHERE tbl = 'commitment'").fetchone()[
+        0
+    ]
+    con.execute(
+        "UPDATE audit_state SET state = replace(state, 'Acme', 'Mallory') WHERE audit_seq = ?",
+        [seq],
+    )
+    check = audit.verify(con, every_record.auditor)
+    assert check.seq == seq
+    assert check.problem.startswith(f"the states recorded by audit row #{seq} (approve)")
+
+
+@pytest.mark.parametrize("table", ["programme_balance", "ringfence_balance"])
+def test_a_kept_balance_that_disagrees_with_the_ledger_is_named(con, every_record, table):
+    con.execute(f"UPDATE {table} SET allocated = allocated + 1000000")
+    check = audit.verify(con, every_record.auditor)
+    assert not check.ok
+    assert check.problem.startswith("the kept balance of ")
+    assert "is not what its" in check.problem
+
+
+# --- approvals act on what the chain recorded ------------------------------------------
+
+
+def test_an_approval_refuses_a_request_edited_since_it_was_audited(con, people, funded):
+    fm, second = people.manager, people.second_manager
+    request = ledger.request_virement(
+        con,
+        fm,
+        amount="25000.00",
+        from_programme_id=funded.programme_id,
+        to_programme_id=funded.other_programme_id,
+        reason="rebalance",
+        key=key(),
+    ).entity_id
+    con.execute("UPDATE approval_request SET amount = 250000 WHERE request_id = ?", [request])
+    before = counts(con)
+    with pytest.raises(RecordAltered) as refused:
+        ledger.decide(con, second, request_id=request, approve=True, reason="ok", key=key())
+    assert describe(refused.value).startswith(
+        f"approval request: approval request #{request} is not what audit row #"
+    )
+    assert "changed outside the services" in describe(refused.value)
+    assert counts(con) == before  # no £250,000.00 posted, no decision recorded
+
+
+def test_an_approval_acts_on_an_untouched_request(con, people, funded):
+    request = ledger.request_virement(
+        con,
+        people.manager,
+        amount="25000.00",
+        from_programme_id=funded.programme_id,
+        to_programme_id=funded.other_programme_id,
+        reason="rebalance",
+        key=key(),
+    ).entity_id
+    ledger.decide(
+        con, people.second_manager, request_id=request, approve=True, reason="ok", key=key()
+    )
+    moved = con.execute(
+        "SELECT amount FROM ledger_entry WHERE virement_id = ? AND amount > 0", [request]
+    ).fetchall()
+    assert [str(a) for (a,) in moved] == ["25000.00"]
+
+
+# --- a rewritten tail, and the anchor that catches it ----------------------------------
+
+
+def _rechain(con, from_seq: int) -> None:
+    """Recompute every hash from ``from_seq`` on and move the head, as a forger with write
+    access to the file would; afterwards the chain is consistent again."""
+    rows = con.execute(
+        "SELECT seq, recorded_at, actor_id, actor, operation, entity, entity_id,"
+        " idempotency_key, reason, details, entries_digest, states_digest FROM audit_log"
+        " WHERE seq >= ? ORDER BY seq",
+        [from_seq],
+    ).fetchall()
+    (prev,) = con.execute(
+        "SELECT coalesce(max_by(row_hash, seq), ?) FROM audit_log WHERE seq < ?",
+        [audit.GENESIS, from_seq],
+    ).fetchone()
+    for row in rows:
+        fields = list(row) if row[-1] else list(row[:-1])
+        row_hash = hashlib.sha256((prev + audit.canonical_text(fields)).encode()).hexdigest()
+        con.execute(
+            "UPDATE audit_log SET prev_hash = ?, row_hash = ? WHERE seq = ?",
+            [prev, row_hash, row[0]],
+        )
+        prev = row_hash
+    con.execute(
+        "UPDATE audit_head SET seq = (SELECT max(seq) FROM audit_log), row_hash = ?", [prev]
+    )
+
+
+def _cut_tail(con, from_seq: int) -> None:
+    """Delete every write from ``from_seq`` on, with its entries and states, and move the head."""
+    for statement in (
+        "DELETE FROM ledger_entry WHERE audit_seq >= ?",
+        "DELETE FROM audit_state WHERE audit_seq >= ?",
+        "DELETE FROM audit_log WHERE seq >= ?",
+        "DELETE FROM audit_anchor WHERE seq >= ?",
+    ):
+        con.execute(statement, [from_seq])
+    con.execute(
+        "UPDATE audit_head SET seq = (SELECT max(seq) FROM audit_log),"
+        " row_hash = (SELECT max_by(row_hash, seq) FROM audit_log)"
+    )
+
+
+@pytest.fixture
+def published(con, people, funded):
+    """A payment, then an anchor printed and kept outside the database, then more writes."""
+    grant = ledger.commit(
+        con,
+        people.manager,
+        experiment_id=funded.experiments["small_grant"],
+        amount="5000",
+        counterparty="Youth Trust",
+        reason="award",
+        key=key(),
+    ).entity_id
+    ledger.pay(con, people.manager, commitment_id=grant, amount="1000", reason="first", key=key())
+    line = audit_anchor.anchor(con, people.auditor, key=key()).line()
+    ledger.pay(con, people.manager, commitment_id=grant, amount="500", reason="second", key=key())
+    return audit_anchor.read_anchors(f"# kept by the auditor\n{line}\n")
+
+
+def test_a_tail_cut_back_consistently_passes_without_an_anchor_and_fails_with_one(
+    con, people, published
+):
+    (anchor,) = published
+    # The forger removes the anchored row and everything after it (the anchor's own record
+    # included), so nothing left in the file contradicts the shorter chain.
+    _cut_tail(con, anchor.seq)
+    assert audit.verify(con, people.auditor).ok  # nothing inside the file can tell
+    check = audit.verify(con, people.auditor, published)
+    assert check.seq == anchor.seq
+    assert check.problem.startswith(f"audit row #{anchor.seq} is missing, yet it was anchored")
+
+
+def test_a_history_rewritten_and_rechained_is_caught_by_an_earlier_anchor(con, people, published):
+    (anchor,) = published
+    con.execute("UPDATE audit_log SET reason = 'routine' WHERE seq = ?", [anchor.seq - 1])
+    _rechain(con, anchor.seq - 1)
+    check = audit.verify(con, people.auditor, published)
+    assert check.seq == anchor.seq
+    assert check.problem.startswith(f"audit row #{anchor.seq} is not the row that was anchored")
+
+
+def test_the_anchor_stored_in_the_database_catches_a_careless_rewrite(con, people, published):
+    (anchor,) = published
+    con.execute("UPDATE audit_log SET reason = 'routine' WHERE seq = ?", [anchor.seq])
+    _rechain(con, anchor.seq)
+    check = audit.verify(con, people.auditor)
+    assert check.seq == anchor.seq
+    assert "is not the row anchor #1 recorded" in check.problem
+
+
+def test_an_anchor_replays_with_its_key(con, people, funded):
+    first = audit_anchor.anchor(con, people.auditor, key="anchor-1")
+    ledger.allocate(con, people.manager, programme_id=1, amount="1", reason="x", key=key())
+    again = audit_anchor.anchor(con, people.auditor, key="anchor-1")
+    assert again == first
+
+
+@pytest.mark.parametrize("role", ["manager", "auditor", "admin"])
+def test_auditors_fund_managers_and_admins_may_anchor(con, people, role):
+    assert audit_anchor.anchor(con, getattr(people, role), key=key()).seq > 0
+
+
+def test_a_board_member_may_not_anchor(con, people):
+    from fund.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        audit_anchor.anchor(con, people.board, key=key())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "# only a comment\n", "row #12 sha256 abc\n", "hello\nrow #1 sha256 " + "a" * 64],
+)
+def test_an_anchor_file_that_is_not_all_anchors_is_refused_naming_the_line(text):
+    from fund.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        audit_anchor.read_anchors(text)
+    assert describe(refused.value).startswith("anchor file: ")
