@@ -39,7 +39,7 @@ def render(con: duckdb.DuckDBPyConnection, user: User) -> None:
         anchored = session.attempt(audit_anchor.anchor, con, user, key=str(uuid.uuid4()))
         if anchored is not None:
             st.write("Keep this line outside the database (print it, file it, email it):")
-            st.code(anchored.line(), language=None)
+            st.code(anchored.line(), language=None, wrap_lines=True)
             st.download_button(
                 "Download the anchor",
                 anchored.line() + "\n",

@@ -64,14 +64,24 @@ pass_session = click.make_pass_decorator(Session)
 
 def _password(prompt: str) -> str:
     given = os.environ.get(PASSWORD_ENV)
-    if given is not None:
-        return given
-    return click.prompt(prompt, hide_input=True, err=True)
+    if given is None:
+        given = click.prompt(prompt, hide_input=True, err=True)
+    return utf8(given, "password")
+
+
+def utf8(text: str, field: str) -> str:
+    """Text from the environment or a prompt, refused if its bytes were not UTF-8 (Python
+    keeps such bytes as lone surrogates, which would fail later as an internal error)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "must be text in UTF-8") from None
+    return text
 
 
 def new_password(env: str, prompt: str) -> str:
     """A password being set: from ``env``, or typed twice at a hidden prompt."""
     given = os.environ.get(env)
-    if given is not None:
-        return given
-    return click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+    if given is None:
+        given = click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+    return utf8(given, "password")

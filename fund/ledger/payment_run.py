@@ -33,7 +33,7 @@ from fund.audit import canonical_text
 from fund.auth import User
 from fund.errors import NotFound, RingfenceError, RowRefused, RowsRefused, ValidationError
 from fund.ledger import posting
-from fund.ledger.rules import Attempt, Balances, Movement, after, breaches
+from fund.ledger.rules import Attempt, Balances, Movement, after, broken
 from fund.ledger.service import AGAINST_COMMITMENT, against_commitment_request, value_date
 from fund.money import ZERO, format_gbp, to_money
 from fund.unit_of_work import (
@@ -344,12 +344,12 @@ def _allowed(payment: Payment, books: dict[int, posting.Booked]) -> Movement:
         commitment_id=payment.commitment_id,
         amount=_SIGN * payment.amount,
     )
-    before = Balances(commitments=(found.state,))
-    refused = breaches(before, [movement], Attempt(label=_LABEL, amount=payment.amount))
+    # The balances after this payment are worked out once: judged, then carried forward.
+    state = after(Balances(commitments=(found.state,)), [movement])
+    refused = broken(state, Attempt(label=_LABEL, amount=payment.amount))
     if refused:
         raise refused[0]
-    (state,) = after(before, [movement]).commitments
-    books[payment.commitment_id] = replace(found, state=state)
+    books[payment.commitment_id] = replace(found, state=state.commitments[0])
     return movement
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fund.errors import InvariantBroken
-from fund.money import format_gbp
+from fund.money import ZERO, format_gbp
 
 
 class Kind(StrEnum):
@@ -88,50 +88,54 @@ class Balances:
     ringfences: tuple[RingfenceState, ...] = ()
 
 
-def _total(movements: Iterable[Movement], kinds: Iterable[Kind], **scope: int) -> Decimal:
-    kinds = frozenset(kinds)
-    return sum(
-        (
-            m.amount
-            for m in movements
-            if m.kind in kinds and all(getattr(m, k) == v for k, v in scope.items())
-        ),
-        Decimal("0.00"),
-    )
+# Which figure of a commitment, a programme and a ring-fence each kind of entry moves (None:
+# none of that scope's). The SQL view ``ledger_effect`` is the same definition for reports.
+FEEDS: dict[Kind, tuple[str | None, str | None, str | None]] = {
+    Kind.ALLOCATION: (None, "allocated", "allocated"),
+    Kind.VIREMENT: (None, "allocated", "allocated"),
+    Kind.RINGFENCE_VIREMENT: (None, None, "ceiling"),
+    Kind.COMMITMENT: ("committed", "committed", None),
+    Kind.DECOMMITMENT: ("committed", "committed", None),
+    Kind.DISBURSEMENT: ("paid", None, None),
+    Kind.RECOVERY: ("recovered", None, None),
+    Kind.WRITE_OFF: ("written_off", None, None),
+}
+
+
+def _moved(movements: Iterable[Movement]) -> dict[tuple[str, int, str], Decimal]:
+    """What the movements add to each (scope, id, figure), in one pass over them."""
+    moved: dict[tuple[str, int, str], Decimal] = {}
+    for m in movements:
+        commitment, programme, ringfence = FEEDS[m.kind]
+        for scope, key, figure in (
+            ("commitment", m.commitment_id, commitment),
+            ("programme", m.programme_id, programme),
+            ("ringfence", m.ringfence_id, ringfence),
+        ):
+            if figure is not None and key is not None:
+                moved[scope, key, figure] = moved.get((scope, key, figure), ZERO) + m.amount
+    return moved
+
+
+def _plus(state, scope: str, key: int, moved: dict[tuple[str, int, str], Decimal]):
+    """``state`` with what moved in its scope added to its figures (itself if nothing did)."""
+    changes = {
+        figure: getattr(state, figure) + amount
+        for (s, k, figure), amount in moved.items()
+        if s == scope and k == key
+    }
+    return replace(state, **changes) if changes else state
 
 
 def after(balances: Balances, movements: list[Movement]) -> Balances:
     """The balances once ``movements`` are posted."""
+    moved = _moved(movements)
     return Balances(
         commitments=tuple(
-            replace(
-                c,
-                committed=c.committed + _total(movements, COMMITTED, commitment_id=c.commitment_id),
-                paid=c.paid + _total(movements, {Kind.DISBURSEMENT}, commitment_id=c.commitment_id),
-                recovered=c.recovered
-                + _total(movements, {Kind.RECOVERY}, commitment_id=c.commitment_id),
-                written_off=c.written_off
-                + _total(movements, {Kind.WRITE_OFF}, commitment_id=c.commitment_id),
-            )
-            for c in balances.commitments
+            _plus(c, "commitment", c.commitment_id, moved) for c in balances.commitments
         ),
-        programmes=tuple(
-            replace(
-                p,
-                allocated=p.allocated + _total(movements, ALLOCATED, programme_id=p.programme_id),
-                committed=p.committed + _total(movements, COMMITTED, programme_id=p.programme_id),
-            )
-            for p in balances.programmes
-        ),
-        ringfences=tuple(
-            replace(
-                r,
-                ceiling=r.ceiling
-                + _total(movements, {Kind.RINGFENCE_VIREMENT}, ringfence_id=r.ringfence_id),
-                allocated=r.allocated + _total(movements, ALLOCATED, ringfence_id=r.ringfence_id),
-            )
-            for r in balances.ringfences
-        ),
+        programmes=tuple(_plus(p, "programme", p.programme_id, moved) for p in balances.programmes),
+        ringfences=tuple(_plus(r, "ringfence", r.ringfence_id, moved) for r in balances.ringfences),
     )
 
 

@@ -381,6 +381,23 @@ def test_text_arguments_that_are_not_utf8_are_refused_naming_the_field(prepared,
     assert counts(prepared.path) == before
 
 
+def test_a_password_in_the_environment_that_is_not_utf8_is_refused(prepared):
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RINGFENCE_")}
+    env_bytes = {k.encode(): v.encode() for k, v in env.items()}
+    env_bytes[b"RINGFENCE_PASSWORD"] = b"caf\xe9-password"
+    refused = subprocess.run(
+        [*FUND, "--db", str(prepared.path), "--as", "manager", "position"],
+        capture_output=True,
+        env=env_bytes,
+        cwd=prepared.path.parent,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 1, refused
+    assert refused.stderr == b"error: password: must be text in UTF-8\n"
+
+
 def test_a_virement_moves_money_only_once_a_second_person_approves(copy):
     programme = (
         f"programme add {copy.ringfence_id} --name 'Financial inclusion'"
