@@ -62,7 +62,7 @@ SCRATCH = HERE / "bench.run.duckdb"  # the copy the measurements write to
 
 # What the build makes; FORMAT changes whenever the build does (or the schema it follows),
 # so that a database built by an older bench is rebuilt rather than measured.
-FORMAT = 2
+FORMAT = 3
 ENTRIES = 1_000_000
 COMMITMENTS = 50_000
 GRANT_COMMITMENTS = 40_000  # small grants are the high-volume instrument

@@ -35,10 +35,17 @@ class Recorded:
     key: str  # the column naming the row (or the group of rows) a write records
     key_type: str  # its SQL type, so that a write's lookup can use the table's index
     fields: tuple[str, ...]  # SQL expressions whose values are the row's state
+    grouped: bool = False  # many rows share a key (an experiment's partner lines)
+
+    @property
+    def text(self) -> str:
+        """SQL of one row's state as text."""
+        return "to_json([" + ", ".join(f"({field})::VARCHAR" for field in self.fields) + "])"
 
     def states(self, where: str = "") -> str:
-        """SQL of (row_key, state) for every row, or those ``where`` keeps; trusted text only."""
-        text = "to_json([" + ", ".join(f"({field})::VARCHAR" for field in self.fields) + "])"
+        """SQL of (row_key, state) for every row, or those ``where`` keeps; trusted text only.
+        A key's state is its rows' texts in order, one per line (just the text for one row)."""
+        text = self.text
         return (
             f"SELECT {self.key}::VARCHAR AS row_key,"  # noqa: S608 - declared names only
             f" string_agg({text}, chr(10) ORDER BY {text}) AS state"
@@ -116,6 +123,7 @@ RECORDED: tuple[Recorded, ...] = (
         key="experiment_id",
         key_type="INTEGER",
         fields=("partner_id", "role", "match_cash", "match_in_kind"),
+        grouped=True,
     ),
     Recorded(
         table="commitment",
@@ -172,6 +180,7 @@ RECORDED: tuple[Recorded, ...] = (
         key="experiment_id",
         key_type="INTEGER",
         fields=("route", "reason", "actor_id", "recorded_at"),
+        grouped=True,
     ),
     Recorded(
         table="setting",
@@ -195,6 +204,15 @@ StateRow = tuple[str, str, str | None]  # (table, row key, state or None once go
 
 def _record_sql(recorded: Recorded) -> str:
     """Insert the state of the named rows (NULL for a key with no rows left) at one audit row."""
+    if not recorded.grouped:
+        # One row per key: the same text as states() gives, read through the key's index.
+        return (
+            "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608
+            f" SELECT $seq, '{recorded.table}', {recorded.key}::VARCHAR, {recorded.text}"
+            f" FROM {recorded.table}"
+            f" WHERE {recorded.key} = CAST($keys[1] AS {recorded.key_type})"
+            " RETURNING tbl, row_key, state"
+        )
     where = f"WHERE {recorded.key} IN (SELECT CAST(unnest($keys) AS {recorded.key_type}))"
     return (
         "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608 - declared names
@@ -216,8 +234,19 @@ def record(
     stored: list[StateRow] = []
     for table in sorted(written):
         keys = sorted(written[table])
-        stored += con.execute(_RECORD[table], {"seq": seq, "keys": keys}).fetchall()
+        if BY_TABLE[table].grouped:
+            stored += con.execute(_RECORD[table], {"seq": seq, "keys": keys}).fetchall()
+            continue
+        for key in keys:  # a write names one or two rows of a table
+            found = con.execute(_RECORD[table], {"seq": seq, "keys": [key]}).fetchall()
+            stored += found or _gone(con, seq, table, key)
     return sorted(stored, key=lambda row: (row[0], row[1]))
+
+
+def _gone(con: duckdb.DuckDBPyConnection, seq: int, table: str, key: str) -> list[StateRow]:
+    """Record that a write left no row under ``key``."""
+    con.execute("INSERT INTO audit_state VALUES (?, ?, ?, NULL)", [seq, table, key])
+    return [(table, key, None)]
 
 
 def record_all(con: duckdb.DuckDBPyConnection, seq: int) -> list[StateRow]:

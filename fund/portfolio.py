@@ -9,12 +9,15 @@ values are :class:`decimal.Decimal`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from fund import register
 from fund.auth import Permission, User, may, require
@@ -50,19 +53,15 @@ _MONEY = """
        CAST(coalesce(sum(m.committed), 0) - coalesce(sum(m.paid), 0) AS DECIMAL(18,2))
            AS outstanding"""
 
-# Every view reads each experiment's money from {source}: the ``experiment_money`` view (one
-# pass over the ledger), or a snapshot of it that a page slices several ways (see overview).
-# Allocation and the ceiling are the kept balances, which every posting moves.
+# Each view reads money from a source: the ledger now (one pass), or a snapshot of each
+# experiment's money that a page reads once and slices several ways (see overview). {source}
+# is each experiment's money; {spent} the money and experiments of each ring-fence or
+# programme ({spent by ringfence_id}, {spent by programme_id}). Allocation and the ceiling
+# are the kept balances, which every posting moves.
 
 # Ring-fence level: {key} groups ring-fences (one group for the total, one per ring-fence).
 _RINGFENCE_LEVEL = """
-WITH spent AS (
-    SELECT ringfence_id, sum(committed) AS committed, sum(paid) AS paid,
-           sum(recovered) AS recovered, sum(written_off) AS written_off,
-           count(*) AS experiments
-    FROM {source}
-    GROUP BY ringfence_id
-)
+WITH spent AS ({spent by ringfence_id})
 SELECT {key} AS {name},
        CAST(sum(b.ceiling) AS DECIMAL(18,2)) AS ring_fence,
        CAST(sum(b.allocated) AS DECIMAL(18,2)) AS allocated,{money},
@@ -77,13 +76,7 @@ ORDER BY 1
 """
 
 _PROGRAMMES = """
-WITH spent AS (
-    SELECT programme_id, sum(committed) AS committed, sum(paid) AS paid,
-           sum(recovered) AS recovered, sum(written_off) AS written_off,
-           count(*) AS experiments
-    FROM {source}
-    GROUP BY programme_id
-)
+WITH spent AS ({spent by programme_id})
 SELECT r.name AS ringfence, p.name AS programme,
        CAST(coalesce(any_value(pb.allocated), 0) AS DECIMAL(18,2)) AS allocated,{money},
        CAST(coalesce(any_value(pb.allocated), 0) - coalesce(sum(m.committed), 0)
@@ -170,8 +163,49 @@ _QUERIES: dict[Dimension, tuple[str, list]] = {
 }
 # Only these fixed fragments and names are put into the SQL; values travel as parameters.
 _QUERIES = {d: (sql.replace("{money}", _MONEY), params) for d, (sql, params) in _QUERIES.items()}
-LIVE = "experiment_money"  # the view: each experiment's money, from the ledger now
-_SNAPSHOT = "experiment_money_snapshot"  # the same, read once for a page that slices it
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Source:
+    """Where a view reads money: each experiment's, and each ring-fence's or programme's."""
+
+    experiments: str
+    spent: str  # {scope} is ringfence_id or programme_id
+
+    def sql(self, template: str) -> str:
+        """``template`` reading from this source (only fixed names and fragments go in)."""
+        for scope in ("ringfence_id", "programme_id"):
+            template = template.replace(
+                "{spent by " + scope + "}", self.spent.replace("{scope}", scope)
+            )
+        return template.replace("{source}", self.experiments)
+
+
+# The ledger now: a ring-fence's or programme's money is one GROUP BY over the entries.
+LIVE = _Source(
+    experiments="experiment_money",
+    spent="""
+    SELECT {scope}, m.committed, m.paid, m.recovered, m.written_off,
+           coalesce(n.experiments, 0) AS experiments
+    FROM (SELECT {scope}, sum(committed) AS committed, sum(paid) AS paid,
+                 sum(recovered) AS recovered, sum(written_off) AS written_off
+          FROM ledger_effect WHERE {scope} IS NOT NULL GROUP BY {scope}) AS m
+    FULL JOIN (SELECT p.{scope}, count(*) AS experiments
+               FROM experiment AS x JOIN programme AS p USING (programme_id)
+               GROUP BY p.{scope}) AS n USING ({scope})
+    """,
+)
+# Each experiment's money as a page read it once: every slice is summed from it.
+_SNAPSHOT_NAME = "experiment_money_snapshot"
+_SNAPSHOT = _Source(
+    experiments=_SNAPSHOT_NAME,
+    spent=f"""
+    SELECT {{scope}}, sum(committed) AS committed, sum(paid) AS paid,
+           sum(recovered) AS recovered, sum(written_off) AS written_off,
+           count(*) AS experiments
+    FROM {_SNAPSHOT_NAME} GROUP BY {{scope}}
+    """,  # noqa: S608 - a fixed name
+)
 
 
 def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -> pd.DataFrame:
@@ -185,12 +219,12 @@ def position(con: duckdb.DuckDBPyConnection, actor: User, by: Dimension | str) -
     return _position(con, actor, by, LIVE)
 
 
-def _position(con: duckdb.DuckDBPyConnection, actor: User, by, source: str) -> pd.DataFrame:
+def _position(con: duckdb.DuckDBPyConnection, actor: User, by, source: _Source) -> pd.DataFrame:
     dimension = register.choice(Dimension, by, "by")
     if dimension is Dimension.OFFICIAL:
         require(con, actor, Permission.READ_PEOPLE)
     sql, params = _QUERIES[dimension]
-    return frame(con, sql.replace("{source}", source), params)
+    return frame(con, source.sql(sql), params)
 
 
 _BURN = """
@@ -260,7 +294,7 @@ def headline(con: duckdb.DuckDBPyConnection, actor: User) -> Headline:
     return _headline(con, actor, LIVE)
 
 
-def _headline(con: duckdb.DuckDBPyConnection, actor: User, source: str) -> Headline:
+def _headline(con: duckdb.DuckDBPyConnection, actor: User, source: _Source) -> Headline:
     total = _position(con, actor, Dimension.TOTAL, source)
     row = total.iloc[0] if len(total) else None
     money = {name: (row[name] if row is not None else Decimal("0.00")) for name in POSITION_FIGURES}
@@ -281,6 +315,7 @@ class Overview:
     by_phase: pd.DataFrame
     by_risk: pd.DataFrame
     burn: pd.DataFrame
+    money: pa.Table = field(repr=False)  # each experiment's money, as it was read
 
 
 def overview(con: duckdb.DuckDBPyConnection, actor: User) -> Overview:
@@ -289,9 +324,8 @@ def overview(con: duckdb.DuckDBPyConnection, actor: User) -> Overview:
     with transaction(con):
         require(con, actor, Permission.READ_SUMMARY)
         con.complete()  # the permission check's result, left open, would block the relation
-        money = con.sql(f"SELECT * FROM {LIVE}").to_arrow_table()  # noqa: S608 - a fixed name
-        con.register(_SNAPSHOT, money)
-        try:
+        money = con.sql(f"SELECT * FROM {LIVE.experiments}").to_arrow_table()  # noqa: S608
+        with _snapshot(con, money):
             return Overview(
                 headline=_headline(con, actor, _SNAPSHOT),
                 by_programme=_position(con, actor, Dimension.PROGRAMME, _SNAPSHOT),
@@ -299,9 +333,19 @@ def overview(con: duckdb.DuckDBPyConnection, actor: User) -> Overview:
                 by_phase=_position(con, actor, Dimension.PHASE, _SNAPSHOT),
                 by_risk=_position(con, actor, Dimension.RISK, _SNAPSHOT),
                 burn=frame(con, _BURN),
+                money=money,
             )
-        finally:
-            con.unregister(_SNAPSHOT)
+
+
+@contextmanager
+def _snapshot(con: duckdb.DuckDBPyConnection, money: pa.Table) -> Iterator[None]:
+    """Each experiment's money, as read once, readable as the snapshot source for a while."""
+    con.complete()  # a result left open (the permission check's) would block registering
+    con.register(_SNAPSHOT_NAME, money)
+    try:
+        yield
+    finally:
+        con.unregister(_SNAPSHOT_NAME)
 
 
 def leverage(match_funding: Decimal, public_money: Decimal) -> Decimal | None:
@@ -312,18 +356,24 @@ def leverage(match_funding: Decimal, public_money: Decimal) -> Decimal | None:
 
 
 _EXPERIMENTS = """
+WITH routes AS (
+    SELECT experiment_id, arg_max(route, recorded_at) AS scaling_route
+    FROM scaling_record GROUP BY experiment_id
+),
+matched AS (
+    SELECT experiment_id, sum(match_cash + match_in_kind) AS match_funding
+    FROM experiment_partner GROUP BY experiment_id
+)
 SELECT m.experiment_id, x.title, p.name AS programme, m.instrument, m.phase, m.risk_rating,
-       m.official, x.user_involvement,
-       (SELECT s.route FROM scaling_record AS s WHERE s.experiment_id = m.experiment_id
-        ORDER BY s.recorded_at DESC LIMIT 1) AS scaling_route,
+       m.official, x.user_involvement, r.scaling_route,
        CAST(m.committed AS DECIMAL(18,2)) AS committed, CAST(m.paid AS DECIMAL(18,2)) AS paid,
        CAST(m.committed - m.paid AS DECIMAL(18,2)) AS outstanding,
-       CAST(coalesce((SELECT sum(ep.match_cash + ep.match_in_kind) FROM experiment_partner AS ep
-                      WHERE ep.experiment_id = m.experiment_id), 0) AS DECIMAL(18,2))
-           AS match_funding
-FROM experiment_money AS m
+       CAST(coalesce(mt.match_funding, 0) AS DECIMAL(18,2)) AS match_funding
+FROM {source} AS m
 JOIN experiment AS x USING (experiment_id)
 JOIN programme AS p ON p.programme_id = m.programme_id
+LEFT JOIN routes AS r USING (experiment_id)
+LEFT JOIN matched AS mt USING (experiment_id)
 WHERE (?::VARCHAR IS NULL OR p.name = ?::VARCHAR)
   AND (?::VARCHAR IS NULL OR m.instrument = ?::VARCHAR)
   AND (?::SMALLINT IS NULL OR m.phase = ?::SMALLINT)
@@ -342,12 +392,19 @@ def experiments(
     phase: int | None = None,
     risk_rating: str | None = None,
     official: str | None = None,
+    within: Overview | None = None,
 ) -> pd.DataFrame:
-    """Each experiment with its money and match funding; every filter optional."""
+    """Each experiment with its money and match funding; every filter optional. ``within``
+    an overview already read, its money is listed rather than the ledger summed again."""
     user = require(con, actor, Permission.READ_SUMMARY)
     named = may(user.role, Permission.READ_PEOPLE)
     filters = [programme, instrument, phase, risk_rating, official if named else None]
-    listing = frame(con, _EXPERIMENTS, [value for f in filters for value in (f, f)])
+    params = [value for f in filters for value in (f, f)]
+    if within is None:
+        listing = frame(con, LIVE.sql(_EXPERIMENTS), params)
+    else:
+        with _snapshot(con, within.money):
+            listing = frame(con, _SNAPSHOT.sql(_EXPERIMENTS), params)
     # Board members read summaries: the responsible officials' names are not theirs to see.
     return listing if named else listing.drop(columns=["official"])
 

@@ -89,6 +89,7 @@ listing = portfolio.experiments(
     phase=phase,
     risk_rating=risk,
     official=official,
+    within=dashboard,
 )
 shown = [
     "title",

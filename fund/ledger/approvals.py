@@ -20,22 +20,28 @@ from fund.auth import Permission, User, require
 from fund.db import duplicate_key, frame
 from fund.errors import NotFound, RingfenceError, SecondPersonRequired, ValidationError
 from fund.ledger.posting import check, open_commitment, post
-from fund.ledger.rules import Attempt, Kind, Movement
+from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import to_money
 from fund.unit_of_work import Request, Step, Written, perform
 
 
 def request_commitment(
-    step: Step, target: register.ExperimentInfo, amount: Decimal, counterparty: str, day: date
+    step: Step,
+    target: register.ExperimentInfo,
+    amount: Decimal,
+    counterparty: str,
+    day: date,
+    known: Balances,
 ) -> tuple[str, int]:
-    """Park an above-limit commitment for approval (called from ``ledger.commit``)."""
+    """Park an above-limit commitment for approval (called from ``ledger.commit``, with the
+    programme's balances it read)."""
     preview = Movement(
         kind=Kind.COMMITMENT,
         ringfence_id=target.ringfence_id,
         programme_id=target.programme_id,
         amount=amount,
     )
-    check(step.con, [preview], Attempt(label="commitment", amount=amount))
+    check(step.con, [preview], Attempt(label="commitment", amount=amount), known)
     request_id = step.con.execute(
         "INSERT INTO approval_request (kind, amount, requested_by, requested_at, reason,"
         " experiment_id, counterparty, value_date) VALUES ('commitment', ?, ?, ?, ?, ?, ?, ?)"

@@ -6,7 +6,7 @@ it is, not a cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +28,7 @@ from fund.ledger.rules import (
     breaches,
 )
 from fund.money import ZERO
-from fund.register import ExperimentInfo
+from fund.register import ExperimentInfo, Instrument, ProgrammeInfo, parse_id
 from fund.unit_of_work import Step
 
 # Point reads of the ``ledger_effect`` view (the one definition of which kind feeds which
@@ -63,21 +63,15 @@ SELECT b.ringfence_id, r.name, b.ceiling, b.allocated
 FROM ringfence_balance AS b JOIN ringfence AS r USING (ringfence_id)
 WHERE b.ringfence_id = ?
 """
-# What each posting adds to the kept balances, in its own transaction.
-_KEEP_PROGRAMMES = """
-UPDATE programme_balance AS b
-SET allocated = b.allocated + m.allocated, committed = b.committed + m.committed
-FROM (SELECT unnest($ids) AS programme_id, unnest($allocated) AS allocated,
-             unnest($committed) AS committed) AS m
-WHERE b.programme_id = m.programme_id
-"""
-_KEEP_RINGFENCES = """
-UPDATE ringfence_balance AS b
-SET ceiling = b.ceiling + m.ceiling, allocated = b.allocated + m.allocated
-FROM (SELECT unnest($ids) AS ringfence_id, unnest($ceiling) AS ceiling,
-             unnest($allocated) AS allocated) AS m
-WHERE b.ringfence_id = m.ringfence_id
-"""
+# What each posting adds to the kept balances, in its own transaction (one or two rows).
+_KEEP_PROGRAMME = (
+    "UPDATE programme_balance SET allocated = allocated + ?, committed = committed + ?"
+    " WHERE programme_id = ?"
+)
+_KEEP_RINGFENCE = (
+    "UPDATE ringfence_balance SET ceiling = ceiling + ?, allocated = allocated + ?"
+    " WHERE ringfence_id = ?"
+)
 
 
 NOTHING_KNOWN = Balances()
@@ -166,18 +160,20 @@ def balances(
     commitment_ids = sorted(
         {m.commitment_id for m in movements if m.commitment_id is not None} - have
     )
-    programme_ids = _programme_ids(movements)
-    ringfence_ids = _ringfence_ids(movements)
+    programme_ids = set(_programme_ids(movements)) - {p.programme_id for p in known.programmes}
+    ringfence_ids = set(_ringfence_ids(movements)) - {r.ringfence_id for r in known.ringfences}
     matter = gains_matter(movements)
     return Balances(
         commitments=known.commitments + tuple(_state(con, i, matter) for i in commitment_ids),
-        programmes=tuple(
+        programmes=known.programmes
+        + tuple(
             ProgrammeState(programme_id=r[0], name=r[1], allocated=r[2], committed=r[3])
-            for r in _rows(con, _PROGRAMME_STATE, programme_ids)
+            for r in _rows(con, _PROGRAMME_STATE, sorted(programme_ids))
         ),
-        ringfences=tuple(
+        ringfences=known.ringfences
+        + tuple(
             RingfenceState(ringfence_id=r[0], name=r[1], ceiling=r[2], allocated=r[3])
-            for r in _rows(con, _RINGFENCE_STATE, ringfence_ids)
+            for r in _rows(con, _RINGFENCE_STATE, sorted(ringfence_ids))
         ),
     )
 
@@ -191,24 +187,10 @@ def keep_balances(con: duckdb.DuckDBPyConnection, movements: list[Movement]) -> 
     """Move the kept programme and ring-fence balances by what ``movements`` post: the rules
     judged them against these balances, and ``verify`` holds them to the ledger."""
     moved = after(_zero_balances(movements), movements)
-    if moved.programmes:
-        con.execute(
-            _KEEP_PROGRAMMES,
-            {
-                "ids": [p.programme_id for p in moved.programmes],
-                "allocated": [p.allocated for p in moved.programmes],
-                "committed": [p.committed for p in moved.programmes],
-            },
-        )
-    if moved.ringfences:
-        con.execute(
-            _KEEP_RINGFENCES,
-            {
-                "ids": [r.ringfence_id for r in moved.ringfences],
-                "ceiling": [r.ceiling for r in moved.ringfences],
-                "allocated": [r.allocated for r in moved.ringfences],
-            },
-        )
+    for p in moved.programmes:
+        con.execute(_KEEP_PROGRAMME, [p.allocated, p.committed, p.programme_id])
+    for r in moved.ringfences:
+        con.execute(_KEEP_RINGFENCE, [r.ceiling, r.allocated, r.ringfence_id])
 
 
 def _zero_balances(movements: list[Movement]) -> Balances:
@@ -316,6 +298,81 @@ def next_entry_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
     return sorted(row[0] for row in rows)
 
 
+# What an award or an allocation is judged against, read in one query each: the write path
+# reads by key, never by summing the ledger.
+_COMMIT_TARGET = """
+SELECT x.experiment_id, x.programme_id, p.ringfence_id, x.title, x.instrument,
+       r.delegated_limit, p.name, b.allocated, b.committed
+FROM experiment AS x
+JOIN programme AS p USING (programme_id)
+JOIN ringfence AS r USING (ringfence_id)
+JOIN programme_balance AS b USING (programme_id)
+WHERE x.experiment_id = ?
+"""
+_ALLOCATION_TARGET = """
+SELECT p.programme_id, p.ringfence_id, p.name, b.allocated, b.committed,
+       r.name, k.ceiling, k.allocated
+FROM programme AS p
+JOIN programme_balance AS b USING (programme_id)
+JOIN ringfence AS r USING (ringfence_id)
+JOIN ringfence_balance AS k USING (ringfence_id)
+WHERE p.programme_id = ?
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitTarget:
+    """An experiment about to receive a commitment: where it is booked, the delegated limit
+    that decides whether a second person must approve, and its programme's balances."""
+
+    experiment: ExperimentInfo
+    delegated_limit: Decimal
+    known: Balances
+
+
+def commit_target(con: duckdb.DuckDBPyConnection, experiment_id: object) -> CommitTarget:
+    number = parse_id(experiment_id, "experiment")
+    row = con.execute(_COMMIT_TARGET, [number]).fetchone()
+    if row is None:
+        raise NotFound("experiment", "experiment", experiment_id)
+    experiment = ExperimentInfo(
+        experiment_id=row[0],
+        programme_id=row[1],
+        ringfence_id=row[2],
+        title=row[3],
+        instrument=Instrument(row[4]),
+    )
+    programme = ProgrammeState(programme_id=row[1], name=row[6], allocated=row[7], committed=row[8])
+    return CommitTarget(
+        experiment=experiment, delegated_limit=row[5], known=Balances(programmes=(programme,))
+    )
+
+
+def allocation_target(
+    con: duckdb.DuckDBPyConnection, programme_id: object
+) -> tuple[ProgrammeInfo, Balances]:
+    """A programme about to receive an allocation, with its and its ring-fence's balances."""
+    number = parse_id(programme_id, "programme")
+    row = con.execute(_ALLOCATION_TARGET, [number]).fetchone()
+    if row is None:
+        raise NotFound("programme", "programme", programme_id)
+    programme_id, ringfence_id, name, allocated, committed, ringfence_name, ceiling, spent = row
+    target = ProgrammeInfo(programme_id=programme_id, ringfence_id=ringfence_id, name=name)
+    known = Balances(
+        programmes=(
+            ProgrammeState(
+                programme_id=programme_id, name=name, allocated=allocated, committed=committed
+            ),
+        ),
+        ringfences=(
+            RingfenceState(
+                ringfence_id=ringfence_id, name=ringfence_name, ceiling=ceiling, allocated=spent
+            ),
+        ),
+    )
+    return target, known
+
+
 def open_commitment(
     step: Step,
     target: ExperimentInfo,
@@ -323,8 +380,10 @@ def open_commitment(
     counterparty: str,
     day: date,
     approved_by: int | None,
+    known: Balances = NOTHING_KNOWN,
 ) -> int:
-    """Create the commitment record and its entry (directly, or on approval)."""
+    """Create the commitment record and its entry (directly, or on approval). A new
+    commitment has no balances yet, so none are read for it."""
     commitment_id = step.con.execute(
         "INSERT INTO commitment (experiment_id, counterparty, approved_by, created_at)"
         " VALUES (?, ?, ?, ?) RETURNING commitment_id",
@@ -338,5 +397,14 @@ def open_commitment(
         commitment_id=commitment_id,
         amount=amount,
     )
-    post(step, [movement], Attempt(label="commitment", amount=amount), day)
+    new = CommitmentState(
+        commitment_id=commitment_id,
+        recoverable_gains=True,
+        committed=ZERO,
+        paid=ZERO,
+        recovered=ZERO,
+        written_off=ZERO,
+    )
+    known = replace(known, commitments=(new,))
+    post(step, [movement], Attempt(label="commitment", amount=amount), day, known)
     return commitment_id

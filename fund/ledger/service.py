@@ -18,7 +18,14 @@ from fund import db, register
 from fund.auth import Permission, User
 from fund.errors import NotFound, ValidationError
 from fund.ledger import approvals
-from fund.ledger.posting import booked, gains_matter, open_commitment, post
+from fund.ledger.posting import (
+    allocation_target,
+    booked,
+    commit_target,
+    gains_matter,
+    open_commitment,
+    post,
+)
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import to_money
 from fund.unit_of_work import Request, Step, Written, perform, required_text
@@ -66,14 +73,15 @@ def allocate(
     )
 
     def change(step: Step) -> tuple[str, int]:
-        target = register.programme(step.con, programme_id)
+        target, known = allocation_target(step.con, programme_id)
         movement = Movement(
             kind=Kind.ALLOCATION,
             ringfence_id=target.ringfence_id,
             programme_id=target.programme_id,
             amount=amount,
         )
-        (entry_id,) = post(step, [movement], Attempt(label="allocation", amount=amount), day)
+        attempt = Attempt(label="allocation", amount=amount)
+        (entry_id,) = post(step, [movement], attempt, day, known)
         return "ledger entry", entry_id
 
     return perform(con, actor, Permission.ALLOCATE, request, change)
@@ -111,11 +119,14 @@ def commit(
     )
 
     def change(step: Step) -> tuple[str, int]:
-        target = register.experiment(step.con, experiment_id)
-        limit = register.ringfence(step.con, target.ringfence_id).delegated_limit
-        if amount > limit:
-            return approvals.request_commitment(step, target, amount, counterparty, day)
-        return "commitment", open_commitment(step, target, amount, counterparty, day, None)
+        target = commit_target(step.con, experiment_id)
+        if amount > target.delegated_limit:
+            return approvals.request_commitment(
+                step, target.experiment, amount, counterparty, day, target.known
+            )
+        return "commitment", open_commitment(
+            step, target.experiment, amount, counterparty, day, None, target.known
+        )
 
     return perform(con, actor, Permission.COMMIT, request, change)
 

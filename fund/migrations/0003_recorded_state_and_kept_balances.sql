@@ -70,3 +70,21 @@ LEFT JOIN ledger_effect AS e USING (ringfence_id)
 GROUP BY r.ringfence_id, r.declared_amount;
 INSERT INTO programme_balance SELECT * FROM programme_balance_from_ledger;
 INSERT INTO ringfence_balance SELECT * FROM ringfence_balance_from_ledger;
+
+-- Each experiment's money, summed from its commitments' entries in one GROUP BY (the view of
+-- the first migration summed each commitment first, then each experiment).
+CREATE OR REPLACE VIEW experiment_money AS
+WITH spent AS (
+    SELECT c.experiment_id, sum(e.committed) AS committed, sum(e.paid) AS paid,
+           sum(e.recovered) AS recovered, sum(e.written_off) AS written_off
+    FROM ledger_effect AS e
+    JOIN commitment AS c USING (commitment_id)
+    GROUP BY c.experiment_id
+)
+SELECT x.experiment_id, x.programme_id, p.ringfence_id, x.instrument, x.phase, x.risk_rating,
+       x.official,
+       coalesce(s.committed, 0) AS committed, coalesce(s.paid, 0) AS paid,
+       coalesce(s.recovered, 0) AS recovered, coalesce(s.written_off, 0) AS written_off
+FROM experiment AS x
+JOIN programme AS p USING (programme_id)
+LEFT JOIN spent AS s USING (experiment_id);
