@@ -20,10 +20,11 @@ from datetime import date, datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from fund import audit_state
 from fund.auth import Permission, Role, User, require
-from fund.db import RACE_LOST, frame, insert_all, transaction, utc_now
+from fund.db import INSERT_SCHEMAS, RACE_LOST, frame, insert_all, transaction, utc_now
 from fund.errors import DatabaseBusy
 
 GENESIS = "0" * 64
@@ -191,9 +192,9 @@ _INSERT_ROW = (
 )
 
 
-def _chained(seq: int, prev_hash: str, link: Link) -> list[object]:
-    """The audit row for ``link`` at ``seq``: its fields, then ``prev_hash`` and its own hash."""
-    fields = [
+def _fields(seq: int, link: Link) -> list[object]:
+    """The audit row for ``link`` at ``seq``, before its two hashes."""
+    return [
         seq,
         link.at,
         link.actor.user_id,
@@ -207,10 +208,20 @@ def _chained(seq: int, prev_hash: str, link: Link) -> list[object]:
         entries_digest(link.entry_texts),
         states_digest(link.states),
     ]
+
+
+def _linked(fields: list[object], prev_hash: str, text: str) -> list[object]:
+    """The row: its fields, then ``prev_hash`` and its own hash over ``prev_hash`` and ``text``."""
+    row_hash = hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+    return [*fields, prev_hash, row_hash]
+
+
+def _chained(seq: int, prev_hash: str, link: Link) -> list[object]:
+    """The audit row for ``link`` at ``seq``: its fields, then ``prev_hash`` and its own hash."""
+    fields = _fields(seq, link)
     # A write that recorded no state hashes the text it did before states were recorded.
     hashed = fields if fields[-1] else fields[:-1]
-    row_hash = hashlib.sha256((prev_hash + canonical_text(hashed)).encode("utf-8")).hexdigest()
-    return [*fields, prev_hash, row_hash]
+    return _linked(fields, prev_hash, canonical_text(hashed))
 
 
 def append(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, link: Link) -> None:
@@ -223,14 +234,41 @@ def append(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, link: Link)
 
 def append_all(con: duckdb.DuckDBPyConnection, seq: int, prev_hash: str, links: list[Link]) -> None:
     """Add many links in one statement, ``seq`` being the first; each hash covers the one
-    before, so the rows are exactly those that :func:`append` would write one by one."""
+    before, so the rows are exactly those that :func:`append` would write one by one.
+
+    The rows' canonical texts are made by the ``audit_row_text`` macro that :func:`verify`
+    uses, set-based (a run of thousands would spend most of its time building them one by
+    one); only the chaining itself, which is sequential by nature, is done row by row.
+    """
+    fields = [_fields(seq + offset, link) for offset, link in enumerate(links)]
     rows = []
-    for offset, link in enumerate(links):
-        rows.append(_chained(seq + offset, prev_hash, link))
+    for row_fields, text in zip(fields, _texts(con, fields), strict=True):
+        rows.append(_linked(row_fields, prev_hash, text))
         prev_hash = rows[-1][-1]
     with _race_lost_on_duplicate():
         insert_all(con, "audit_log", AUDIT_COLUMNS, rows)
     _move_head(con, seq + len(rows) - 1, prev_hash)
+
+
+_FIELDS = pa.schema(list(INSERT_SCHEMAS["audit_log"])[:12])  # the fields before the hashes
+_TEXTS = f"""
+SELECT audit_row_text({", ".join(AUDIT_COLUMNS[:12])})
+FROM audit_fields ORDER BY seq
+"""  # noqa: S608 - fixed column names
+
+
+def _texts(con: duckdb.DuckDBPyConnection, fields: list[list[object]]) -> list[str]:
+    """The canonical texts of many audit rows, by the SQL macro, in ``seq`` order."""
+    columns = zip(*fields, strict=True)
+    table = pa.table(
+        [pa.array(column, kind.type) for column, kind in zip(columns, _FIELDS, strict=True)],
+        schema=_FIELDS,
+    )
+    con.register("audit_fields", table)
+    try:
+        return [text for (text,) in con.execute(_TEXTS).fetchall()]
+    finally:
+        con.unregister("audit_fields")
 
 
 BASELINE_KEY = "baseline-0003"

@@ -55,9 +55,9 @@ _MONEY = """
 
 # Each view reads money from a source: the ledger now (one pass), or a snapshot of each
 # experiment's money that a page reads once and slices several ways (see overview). {source}
-# is each experiment's money; {spent} the money and experiments of each ring-fence or
-# programme ({spent by ringfence_id}, {spent by programme_id}). Allocation and the ceiling
-# are the kept balances, which every posting moves.
+# is each experiment's money; {spent by ringfence_id} and {spent by programme_id} the money
+# and experiments of each ring-fence or programme. Allocation and the ceiling are the kept
+# balances, which every posting moves.
 
 # Ring-fence level: {key} groups ring-fences (one group for the total, one per ring-fence).
 _RINGFENCE_LEVEL = """

@@ -29,7 +29,6 @@ import pandas as pd
 import pyarrow as pa
 
 from fund import db, register
-from fund.audit import canonical_text
 from fund.auth import User
 from fund.errors import NotFound, RingfenceError, RowRefused, RowsRefused, ValidationError
 from fund.ledger import posting
@@ -298,12 +297,14 @@ def pay_run(
         if unread:
             raise _Unread  # the payments pass the rules, but the run is refused: roll back
         ids = posting.next_entry_ids(con, len(steps))
-        rows = []
-        for entry_id, (i, step), movement in zip(ids, steps, movements, strict=True):
-            fields = posting.entry_fields(step, movement, payments[i].value_date)
-            rows.append([entry_id, step.seq, *fields])
-            step.entry_texts.append(canonical_text([entry_id, *fields]))
+        rows = [
+            [entry_id, step.seq, *posting.entry_fields(step, movement, payments[i].value_date)]
+            for entry_id, (i, step), movement in zip(ids, steps, movements, strict=True)
+        ]
         db.insert_all(con, "ledger_entry", posting.ENTRY_COLUMNS, rows)
+        texts = posting.entry_texts(con, steps[0][1].seq, steps[-1][1].seq)
+        for _, step in steps:
+            step.entry_texts.append(texts[step.seq])
         return [("ledger entry", entry_id) for entry_id in ids]
 
     try:
