@@ -323,7 +323,8 @@ _ANCHOR_PROBLEMS = """
                     format('audit row #{} is not the row that was anchored (sha256 {}…{}): the chain '
                            'was rewritten from there', a.seq, left(a.row_hash, 12),
                            coalesce(' published ' || a.at, ''))
-           END AS problem
+           END AS problem,
+           1 AS rank
     FROM (SELECT unnest($anchor_seqs::BIGINT[]) AS seq,
                  unnest($anchor_hashes::VARCHAR[]) AS row_hash,
                  unnest($anchor_times::VARCHAR[]) AS at) AS a
@@ -332,7 +333,8 @@ _ANCHOR_PROBLEMS = """
     UNION ALL
     SELECT s.seq,
            format('audit row #{} is not the row anchor #{} recorded (sha256 {}…): the chain was '
-                  'rewritten from there', s.seq, s.anchor_id, left(s.row_hash, 12))
+                  'rewritten from there', s.seq, s.anchor_id, left(s.row_hash, 12)),
+           2  -- an anchor kept outside the database says more than one inside it
     FROM audit_anchor AS s
     LEFT JOIN audit_log AS l USING (seq)
     WHERE s.seq > 0 AND l.row_hash IS DISTINCT FROM s.row_hash
@@ -452,14 +454,16 @@ problems AS (
     WHERE k.ceiling IS DISTINCT FROM d.ceiling OR k.allocated IS DISTINCT FROM d.allocated
     UNION ALL
     -- Every anchored head (published, or stored) must still be the row and hash of the chain.
-    SELECT seq, problem, 1 FROM (
+    SELECT seq, problem, rank FROM (
 <anchor problems>    )
 ),
 -- Of two findings about one row, the one naming ledger entries says more, then a broken
--- link, then states left behind, then the standing data it recorded (the rank).
+-- link or a published anchor, then states left behind or a stored anchor, then the standing
+-- data it recorded (the rank); the text settles any tie, so the same file always gives the
+-- same answer.
 first AS (
     SELECT seq, problem FROM problems WHERE problem IS NOT NULL
-    ORDER BY seq NULLS LAST, rank
+    ORDER BY seq NULLS LAST, rank, problem
     LIMIT 1
 )
 -- Only the finding reported needs the list of its entries.
