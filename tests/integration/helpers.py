@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from fund import db, portfolio
+from fund import db, ledger, portfolio
 from fund.auth import User
 from tests import conftest
 
@@ -98,3 +98,16 @@ def figures(
 
 def money(*values: str) -> tuple[Decimal, ...]:
     return tuple(Decimal(v) for v in values)
+
+
+def rebalancing_request(con: duckdb.DuckDBPyConnection, requester: User, funded) -> int:
+    """A pending £25,000.00 virement from the funded programme to the other one; its id."""
+    return ledger.request_virement(
+        con,
+        requester,
+        amount="25000.00",
+        from_programme_id=funded.programme_id,
+        to_programme_id=funded.other_programme_id,
+        reason="rebalance",
+        key=conftest.key(),
+    ).entity_id

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import duckdb
 import pytest
 
-from fund import audit, auth, db, register, users
+from fund import audit, auth, db, ledger, register, users
 from fund.auth import MAX_FAILURES
 from fund.errors import (
     AuthenticationFailed,
@@ -26,7 +26,7 @@ from fund.errors import (
     ValidationError,
 )
 from tests.conftest import FAST_HASHER, PASSWORD, key
-from tests.integration.helpers import counts, nothing_written
+from tests.integration.helpers import counts, nothing_written, rebalancing_request
 
 THREADS = 8
 
@@ -136,17 +136,7 @@ def test_eight_admins_adding_one_user_name_at_once_get_one_user(con, people):
 
 
 def test_eight_fund_managers_approving_one_request_at_once_post_it_once(con, people, funded):
-    from fund import ledger
-
-    request = ledger.request_virement(
-        con,
-        people.manager,
-        amount="25000.00",
-        from_programme_id=funded.programme_id,
-        to_programme_id=funded.other_programme_id,
-        reason="rebalance",
-        key=key(),
-    ).entity_id
+    request = rebalancing_request(con, people.manager, funded)
     before = counts(con)
 
     outcomes = race(

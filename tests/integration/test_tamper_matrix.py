@@ -16,9 +16,9 @@ import pytest
 
 from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register
 from fund.demo.accounts import mark_as_demo
-from fund.errors import RecordAltered, describe
+from fund.errors import PermissionDenied, RecordAltered, ValidationError, describe
 from tests.conftest import key
-from tests.integration.helpers import counts
+from tests.integration.helpers import counts, rebalancing_request
 
 
 @dataclass(frozen=True)
@@ -113,15 +113,7 @@ def every_record(con, people, funded):
         key=key(),
     ).entity_id
     ledger.decide(con, second, request_id=request, approve=True, reason="ok", key=key())
-    ledger.request_virement(
-        con,
-        fm,
-        amount="25000.00",
-        from_programme_id=funded.programme_id,
-        to_programme_id=funded.other_programme_id,
-        reason="rebalance",
-        key=key(),
-    )
+    rebalancing_request(con, fm, funded)
     for phase in (2, 3):
         lifecycle.move(con, fm, experiment_id=contract, to_phase=phase, reason="ok", key=key())
     lifecycle.record_scaling_route(
@@ -251,15 +243,7 @@ def test_a_kept_balance_that_disagrees_with_the_ledger_is_named(con, every_recor
 
 def test_an_approval_refuses_a_request_edited_since_it_was_audited(con, people, funded):
     fm, second = people.manager, people.second_manager
-    request = ledger.request_virement(
-        con,
-        fm,
-        amount="25000.00",
-        from_programme_id=funded.programme_id,
-        to_programme_id=funded.other_programme_id,
-        reason="rebalance",
-        key=key(),
-    ).entity_id
+    request = rebalancing_request(con, fm, funded)
     con.execute("UPDATE approval_request SET amount = 250000 WHERE request_id = ?", [request])
     before = counts(con)
     with pytest.raises(RecordAltered) as refused:
@@ -272,15 +256,7 @@ def test_an_approval_refuses_a_request_edited_since_it_was_audited(con, people, 
 
 
 def test_an_approval_acts_on_an_untouched_request(con, people, funded):
-    request = ledger.request_virement(
-        con,
-        people.manager,
-        amount="25000.00",
-        from_programme_id=funded.programme_id,
-        to_programme_id=funded.other_programme_id,
-        reason="rebalance",
-        key=key(),
-    ).entity_id
+    request = rebalancing_request(con, people.manager, funded)
     ledger.decide(
         con, people.second_manager, request_id=request, approve=True, reason="ok", key=key()
     )
@@ -396,8 +372,6 @@ def test_auditors_fund_managers_and_admins_may_anchor(con, people, role):
 
 
 def test_a_board_member_may_not_anchor(con, people):
-    from fund.errors import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         audit_anchor.anchor(con, people.board, key=key())
 
@@ -407,8 +381,6 @@ def test_a_board_member_may_not_anchor(con, people):
     ["", "# only a comment\n", "row #12 sha256 abc\n", "hello\nrow #1 sha256 " + "a" * 64],
 )
 def test_an_anchor_file_that_is_not_all_anchors_is_refused_naming_the_line(text):
-    from fund.errors import ValidationError
-
     with pytest.raises(ValidationError) as refused:
         audit_anchor.read_anchors(text)
     assert describe(refused.value).startswith("anchor file: ")
