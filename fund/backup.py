@@ -171,6 +171,8 @@ def restore(
 
 
 # --- the copying ------------------------------------------------------------------------------
+# DuckDB takes no parameters for database names, so the statements below format in only
+# aliases made here (ringfence_copy_<uuid>) and names quoted by _name; paths go as parameters.
 
 
 def _copy_out(con: duckdb.DuckDBPyConnection, partial: Path) -> tuple[int, str]:

@@ -69,6 +69,19 @@ def refusals(outcomes: list[object]) -> Counter[str]:
 TRY_AGAIN = f"database: {db.RACE_LOST}"
 
 
+def refused_after_a_save_meanwhile(
+    con: duckdb.DuckDBPyConnection, table: str, write: Callable[[duckdb.DuckDBPyConnection], object]
+) -> ValidationError:
+    """``write`` in a transaction that began (reading ``table``) before another session made
+    and committed the same write: how the late one is refused."""
+    late = con.cursor()
+    with pytest.raises(ValidationError) as refused, db.batch(late):
+        late.execute(f"SELECT count(*) FROM {table}").fetchone()
+        write(con.cursor())  # another session saves the name and commits
+        write(late)
+    return refused.value
+
+
 # --- names: one wins, the rest are told the name is taken (or to try again) -------------------
 
 
@@ -173,13 +186,9 @@ def test_a_programme_name_saved_meanwhile_by_another_session_is_refused_as_taken
             key=key(),
         )
 
-    late = con.cursor()
-    with pytest.raises(ValidationError) as refused, db.batch(late):
-        late.execute("SELECT count(*) FROM programme").fetchone()
-        add(con.cursor())  # another session saves the name and commits
-        add(late)
+    refused = refused_after_a_save_meanwhile(con, "programme", add)
 
-    assert str(refused.value) == "name: a programme called 'Healthy homes' already exists"
+    assert str(refused) == "name: a programme called 'Healthy homes' already exists"
     assert con.execute(
         "SELECT count(*) FROM programme WHERE name = 'Healthy homes'"
     ).fetchone() == (1,)
@@ -201,13 +210,9 @@ def test_a_ring_fence_name_saved_meanwhile_is_refused_as_taken(con, people):
             key=key(),
         )
 
-    late = con.cursor()
-    with pytest.raises(ValidationError) as refused, db.batch(late):
-        late.execute("SELECT count(*) FROM ringfence").fetchone()
-        declare(con.cursor())
-        declare(late)
+    refused = refused_after_a_save_meanwhile(con, "ringfence", declare)
 
-    assert str(refused.value) == "name: a ring-fence called 'Third Fund' already exists"
+    assert str(refused) == "name: a ring-fence called 'Third Fund' already exists"
     assert audit.verify(con, people.auditor).ok
 
 
@@ -223,13 +228,9 @@ def test_a_user_name_saved_meanwhile_is_refused_as_taken(con, people):
             key=key(),
         )
 
-    late = con.cursor()
-    with pytest.raises(ValidationError) as refused, db.batch(late):
-        late.execute("SELECT count(*) FROM app_user").fetchone()
-        add(con.cursor())
-        add(late)
+    refused = refused_after_a_save_meanwhile(con, "app_user", add)
 
-    assert str(refused.value) == "username: 'newcomer' is already taken"
+    assert str(refused) == "username: 'newcomer' is already taken"
     assert audit.verify(con, people.auditor).ok
 
 
