@@ -125,19 +125,29 @@ def is_money(series: pd.Series) -> bool:
     return isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
 
 
-def table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None) -> None:
-    """Show a query result: money as £1,234.56, headings in words, user text as plain text."""
+def table(
+    frame: pd.DataFrame,
+    *,
+    height: int | str = "auto",
+    key: str | None = None,
+    select: str | None = None,
+):
+    """Show a query result: money as £1,234.56, headings in words, user text as plain text.
+
+    With ``select`` ("single-row"), the person can pick a row; the selection is returned.
+    """
     config = {
         column: st.column_config.NumberColumn(heading(column), format=MONEY_FORMAT)
         if is_money(frame[column])
         else st.column_config.Column(heading(column), width="large" if column in WIDE else None)
         for column in frame.columns
     }
-    st.dataframe(
+    return st.dataframe(
         readable(frame),
         column_config=config,
         hide_index=True,
         width="stretch",
         height=height,
         key=key,
+        **({"on_select": "rerun", "selection_mode": select} if select else {}),
     )
