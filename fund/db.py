@@ -11,6 +11,7 @@ import importlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -234,14 +235,41 @@ def insert_all(
 BOOKS_TIMEZONE = ZoneInfo("Europe/London")
 
 
+# The moment a block of code runs at, when one is set (see :func:`clock_at`).
+_CLOCK: ContextVar[datetime | None] = ContextVar("ringfence_clock", default=None)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run the block as if it were ``moment`` (UTC, without a zone): every time and date the
+    services record inside it (:func:`utc_now`, :func:`today`) is that moment's.
+
+    Only the demo sets it, so that two years of history read as they happened, each write at
+    its own time; the services never know. A moment in the future is refused: a row must
+    never claim a time that has not come. The setting belongs to this thread (and task) and
+    ends with the block.
+    """
+    if moment > _real_utc_now():
+        raise ValueError(f"the clock cannot be set to the future ({moment})")
+    token = _CLOCK.set(moment)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
+
+
+def _real_utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def today() -> date:
     """Today's date in the UK: the default value date, and the latest one allowed."""
-    return datetime.now(BOOKS_TIMEZONE).date()
+    return utc_now().replace(tzinfo=UTC).astimezone(BOOKS_TIMEZONE).date()
 
 
 def utc_now() -> datetime:
     """The time recorded on every row: UTC, without a zone, as DuckDB's TIMESTAMP holds it."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return _CLOCK.get() or _real_utc_now()
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:

@@ -4,7 +4,7 @@ move and the virements, with the same permissions and invariants as real input."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
@@ -16,6 +16,7 @@ from fund.demo.experiments import ExperimentPlan
 from fund.demo.moves import carry_out, vire
 from fund.demo.plan import plan
 from fund.demo.run import Run
+from fund.demo.timeline import Window
 from fund.errors import ValidationError
 from fund.register import add_experiment, add_programme, declare_ringfence
 
@@ -40,9 +41,9 @@ def build(
     """Fill an empty, migrated database with the demo users and portfolio.
 
     Every row goes through the services, so the demo obeys every permission and invariant a
-    real fund does. ``today`` (default: today, UTC) anchors the two years of value dates;
-    reversals and approved virements are dated the day the build runs, as the ledger
-    dates every correction when it is made.
+    real fund does. ``today`` (default: today in the UK) anchors the two years of value
+    dates, and each write runs on the demo's clock (:meth:`Run.on`), so the audit trail, the
+    times rows record and the dates of corrections read as the history happened.
     """
     today = today or db.today()
     if today > db.today():
@@ -53,7 +54,8 @@ def build(
         )
     run = Run(con=con, plan=plan(seed=seed, today=today))
     admin = _add_users(run)
-    mark_as_demo(con, admin, key=run.key())
+    with run.on(run.plan.window.advertised):
+        mark_as_demo(con, admin, key=run.key())
     ringfence_id = _add_register(run)
     for move in run.plan.moves:
         carry_out(run, move)
@@ -62,27 +64,30 @@ def build(
 
 
 def _add_users(run: Run) -> User:
-    """The admin founds the database and adds one user per role, plus a second fund manager;
-    returns the admin."""
+    """The admin founds the database and adds one user per role, plus a second fund manager,
+    on the day the fund is advertised; returns the admin."""
     admin_spec, *others = DEMO_USERS
-    admin = users.bootstrap_admin(
-        run.con,
-        username=admin_spec.username,
-        display_name=admin_spec.display_name,
-        password=admin_spec.password,
-    )
+    day = run.plan.window.advertised
+    with run.on(day):
+        admin = users.bootstrap_admin(
+            run.con,
+            username=admin_spec.username,
+            display_name=admin_spec.display_name,
+            password=admin_spec.password,
+        )
     managers = []
     for spec in others:
-        written = users.add_user(
-            run.con,
-            admin,
-            username=spec.username,
-            display_name=spec.display_name,
-            role=spec.role.value,
-            password=spec.password,
-            key=run.key(),
-            reason="demo account",
-        )
+        with run.on(day):
+            written = users.add_user(
+                run.con,
+                admin,
+                username=spec.username,
+                display_name=spec.display_name,
+                role=spec.role.value,
+                password=spec.password,
+                key=run.key(),
+                reason="demo account",
+            )
         if spec.role == Role.FUND_MANAGER:
             managers.append(
                 User(
@@ -97,24 +102,26 @@ def _add_users(run: Run) -> User:
 
 
 def _add_register(run: Run) -> int:
-    """The ring-fence, its programmes and experiments, as the first fund manager records them."""
+    """The ring-fence and its programmes, as the first fund manager records them the day the
+    fund is advertised, and the experiments, as the panels select them before the launch."""
     blueprint, manager = run.plan, run.manager(0)
-    ringfence_id = declare_ringfence(
-        run.con,
-        manager,
-        name=RINGFENCE_NAME,
-        owner_body=OWNER_BODY,
-        financial_years=blueprint.financial_years,
-        declared_amount=DECLARED,
-        purpose=blueprint.purpose,
-        advertised_on=blueprint.window.advertised,
-        delegated_limit=DELEGATED_LIMIT,
-        key=run.key(),
-        reason="Declared and advertised by the Council's cabinet",
-    ).entity_id
+    with run.on(blueprint.window.advertised):
+        ringfence_id = declare_ringfence(
+            run.con,
+            manager,
+            name=RINGFENCE_NAME,
+            owner_body=OWNER_BODY,
+            financial_years=blueprint.financial_years,
+            declared_amount=DECLARED,
+            purpose=blueprint.purpose,
+            advertised_on=blueprint.window.advertised,
+            delegated_limit=DELEGATED_LIMIT,
+            key=run.key(),
+            reason="Declared and advertised by the Council's cabinet",
+        ).entity_id
     for spec in PROGRAMMES:
-        run.programme_ids.append(
-            add_programme(
+        with run.on(blueprint.window.advertised):
+            written = add_programme(
                 run.con,
                 manager,
                 ringfence_id=ringfence_id,
@@ -122,11 +129,21 @@ def _add_register(run: Run) -> int:
                 target=spec.target,
                 key=run.key(),
                 reason="Challenge area agreed by the fund's board",
-            ).entity_id
-        )
-    for experiment in blueprint.experiments:
-        run.experiment_ids.append(_add_experiment(run, experiment))
+            )
+        run.programme_ids.append(written.entity_id)
+    for position, experiment in enumerate(blueprint.experiments):
+        with run.on(_selected_on(blueprint.window, position)):
+            run.experiment_ids.append(_add_experiment(run, experiment))
     return ringfence_id
+
+
+# The panels meet from a fortnight after the fund is advertised, and select a few a day.
+PANELS_START = timedelta(days=14)
+SELECTED_A_DAY = 5
+
+
+def _selected_on(window: Window, position: int) -> date:
+    return window.advertised + PANELS_START + timedelta(days=position // SELECTED_A_DAY)
 
 
 def _add_experiment(run: Run, experiment: ExperimentPlan) -> int:

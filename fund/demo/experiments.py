@@ -108,7 +108,7 @@ def _mishaps(
 ) -> list[ExperimentPlan]:
     """Two grants whose money goes wrong, as it does in any real fund: one stopped early and
     clawed back, and the newest award keyed with the wrong amount and corrected by a reversal
-    (newest, because a reversal is dated the day it is made: the day of the build)."""
+    (newest, so the audit trail's recent rows show a correction)."""
     clawback_by = window.today - timedelta(days=CLAWBACK_AFTER)
     stopped = rng.choice(
         [g for g in grants if g.phase == 2 and g.amount >= 2500 and g.start <= clawback_by]

@@ -75,7 +75,7 @@ def _clawed_back_flows(rng: random.Random, grant: ExperimentPlan, window: Window
 
 def _twice(flows: list[Flow], window: Window, op: str, undo: str) -> list[Flow]:
     """The latest movement keyed a second time by mistake, to be reversed at once (the latest,
-    because the reversal is dated the day of the build)."""
+    so the audit trail's recent rows show a correction)."""
     latest = max(n for n, flow in enumerate(flows) if flow.op == op and flow.on <= window.today)
     return [*flows[: latest + 1], flows[latest]._replace(undo=undo), *flows[latest + 1 :]]
 

@@ -1,6 +1,6 @@
 """The plan's money moves carried out through the ledger services: each keyed by one of the
-two fund managers, approved by the other above the delegated limit, the demo's own mistakes
-reversed at once; then the two virements."""
+two fund managers on its value date, approved by the other above the delegated limit, the
+demo's own mistakes reversed at once; then the two virements, on the build's last day."""
 
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ def carry_out(run: Run, move: Move) -> None:
     """One planned move through its service; a mistake in the plan is reversed at once."""
     written = _OPERATIONS[move.op](run, move)
     if move.undo is not None:
-        ledger.reverse(
-            run.con,
-            run.manager(move.by),
-            entry_id=_entry_of(run, written),
-            reason=move.undo,
-            key=run.key(),
-        )
+        with run.on(move.on):
+            ledger.reverse(
+                run.con,
+                run.manager(move.by),
+                entry_id=_entry_of(run, written),
+                reason=move.undo,
+                key=run.key(),
+            )
         run.reversals += 1
 
 
@@ -39,38 +40,41 @@ def _entry_of(run: Run, written: Written) -> int:
 
 
 def _allocate(run: Run, move: Move) -> Written:
-    return ledger.allocate(
-        run.con,
-        run.manager(move.by),
-        programme_id=run.programme_ids[move.target],
-        amount=move.amount,
-        reason=move.reason,
-        key=run.key(),
-        on=move.on,
-    )
+    with run.on(move.on):
+        return ledger.allocate(
+            run.con,
+            run.manager(move.by),
+            programme_id=run.programme_ids[move.target],
+            amount=move.amount,
+            reason=move.reason,
+            key=run.key(),
+            on=move.on,
+        )
 
 
 def _commit(run: Run, move: Move) -> Written:
     """Commit; above the delegated limit the other fund manager approves the request."""
-    written = ledger.commit(
-        run.con,
-        run.manager(move.by),
-        experiment_id=run.experiment_ids[move.target],
-        amount=move.amount,
-        counterparty=run.plan.experiments[move.target].counterparty,
-        reason=move.reason,
-        key=run.key(),
-        on=move.on,
-    )
-    if written.entity == "approval request":
-        written = ledger.decide(
+    with run.on(move.on):
+        written = ledger.commit(
             run.con,
-            run.other(move.by),
-            request_id=written.entity_id,
-            approve=True,
-            reason=APPROVAL_REASON,
+            run.manager(move.by),
+            experiment_id=run.experiment_ids[move.target],
+            amount=move.amount,
+            counterparty=run.plan.experiments[move.target].counterparty,
+            reason=move.reason,
             key=run.key(),
+            on=move.on,
         )
+    if written.entity == "approval request":
+        with run.on(move.on):
+            written = ledger.decide(
+                run.con,
+                run.other(move.by),
+                request_id=written.entity_id,
+                approve=True,
+                reason=APPROVAL_REASON,
+                key=run.key(),
+            )
         run.approvals += 1
     run.commitments[move.target] = written.entity_id
     return written
@@ -85,15 +89,16 @@ _AGAINST_COMMITMENT = {
 
 
 def _against_commitment(run: Run, move: Move) -> Written:
-    return _AGAINST_COMMITMENT[move.op](
-        run.con,
-        run.manager(move.by),
-        commitment_id=run.commitments[move.target],
-        amount=move.amount,
-        reason=move.reason,
-        key=run.key(),
-        on=move.on,
-    )
+    with run.on(move.on):
+        return _AGAINST_COMMITMENT[move.op](
+            run.con,
+            run.manager(move.by),
+            commitment_id=run.commitments[move.target],
+            amount=move.amount,
+            reason=move.reason,
+            key=run.key(),
+            on=move.on,
+        )
 
 
 _OPERATIONS: dict[str, Callable[[Run, Move], Written]] = {
@@ -105,27 +110,29 @@ _OPERATIONS: dict[str, Callable[[Run, Move], Written]] = {
 
 def vire(run: Run) -> int:
     """Request both virements; the first is approved, the second left pending. Returns its id."""
-    pending = 0
+    pending, day = 0, run.plan.window.today
     for virement in run.plan.virements:
-        request_id = ledger.request_virement(
-            run.con,
-            run.manager(virement.by),
-            amount=virement.amount,
-            reason=virement.reason,
-            key=run.key(),
-            from_programme_id=run.programme_ids[virement.source],
-            to_programme_id=run.programme_ids[virement.destination],
-        ).entity_id
+        with run.on(day):
+            request_id = ledger.request_virement(
+                run.con,
+                run.manager(virement.by),
+                amount=virement.amount,
+                reason=virement.reason,
+                key=run.key(),
+                from_programme_id=run.programme_ids[virement.source],
+                to_programme_id=run.programme_ids[virement.destination],
+            ).entity_id
         if virement.approval is None:
             pending = request_id
             continue
-        ledger.decide(
-            run.con,
-            run.other(virement.by),
-            request_id=request_id,
-            approve=True,
-            reason=virement.approval,
-            key=run.key(),
-        )
+        with run.on(day):
+            ledger.decide(
+                run.con,
+                run.other(virement.by),
+                request_id=request_id,
+                approve=True,
+                reason=virement.approval,
+                key=run.key(),
+            )
         run.approvals += 1
     return pending

@@ -134,14 +134,15 @@ def _money_moves(
 
 
 def _virements() -> tuple[VirementPlan, ...]:
-    """One virement approved by the other fund manager, and one still waiting for them."""
+    """One virement approved by the other fund manager, and one still waiting for them: asked
+    by ``manager``, so that ``manager2`` approves it in the README's walk-through."""
     return (
         VirementPlan(
             source=FI,
             destination=MH,
             amount=Decimal("40000.00"),
             reason="Move £40,000.00 to Mental health: the peer-support app is ready to scale",
-            by=0,
+            by=1,
             approval="Approved: evidence reviewed at the quarterly investment panel",
         ),
         VirementPlan(
@@ -149,7 +150,7 @@ def _virements() -> tuple[VirementPlan, ...]:
             destination=MH,
             amount=Decimal("25000.00"),
             reason="Move £25,000.00 to Mental health to open the crisis café at weekends",
-            by=1,
+            by=0,
             approval=None,
         ),
     )

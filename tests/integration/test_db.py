@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -99,3 +101,29 @@ def test_a_file_held_by_another_process_is_refused_naming_that_process(tmp_path)
     finally:
         holder.kill()
         holder.wait()
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+def test_the_clock_dates_every_write_of_its_block_and_only_those(tmp_path):
+    moment = datetime(2025, 3, 31, 23, 30)  # 00:30 on 1 April in the UK (BST)
+    with db.clock_at(moment):
+        assert db.utc_now() == moment
+        assert db.today() == date(2025, 4, 1)  # the books are kept on UK dates
+    assert db.utc_now() - datetime.now(UTC).replace(tzinfo=None) < timedelta(minutes=1)
+    assert db.today() != date(2025, 4, 1)
+
+
+def test_the_clock_belongs_to_the_thread_that_set_it():
+    seen = []
+    with db.clock_at(datetime(2025, 1, 1, 9, 0)):
+        worker = threading.Thread(target=lambda: seen.append(db.utc_now()))
+        worker.start()
+        worker.join()
+    assert seen[0].year == datetime.now(UTC).year
+
+
+def test_the_clock_cannot_be_set_to_the_future():
+    with pytest.raises(ValueError, match="future"), db.clock_at(datetime(2999, 1, 1)):
+        pass

@@ -3,16 +3,22 @@ the same every time for one seed, realistic in its shape, and inside every invar
 
 from __future__ import annotations
 
+import itertools
+import re
+import shlex
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from fund import audit, db, demo, ledger
 from fund.auth import Role, authenticate, find_user
+from fund.cli import cli
 from fund.errors import ValidationError
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
 
@@ -53,12 +59,16 @@ REGISTER = (
 )
 
 
+AUDIT = "SELECT seq, recorded_at, actor, operation, details FROM audit_log ORDER BY seq"
+
+
 def test_demo_is_the_same_fund_every_time_for_one_seed(built, tmp_path):
     again = db.connect(tmp_path / "again.duckdb")
     try:
         demo.build(again, today=TODAY)
         assert rows(again, LEDGER) == rows(built.con, LEDGER)
         assert rows(again, REGISTER) == rows(built.con, REGISTER)
+        assert rows(again, AUDIT) == rows(built.con, AUDIT)
     finally:
         again.close()
 
@@ -299,3 +309,166 @@ def test_demo_refuses_a_day_in_the_future(tmp_path):
             demo.build(fresh, today=date.today() + timedelta(days=400))
     finally:
         fresh.close()
+
+
+# --- the history is dated as it happened ---------------------------------------------------
+
+# Every column the services stamp with the time of the write.
+STAMPED = (
+    ("audit_log", "recorded_at"),
+    ("ledger_entry", "recorded_at"),
+    ("app_user", "created_at"),
+    ("ringfence", "created_at"),
+    ("programme", "created_at"),
+    ("experiment", "created_at"),
+    ("commitment", "created_at"),
+    ("approval_request", "requested_at"),
+    ("approval_decision", "decided_at"),
+)
+
+
+@pytest.mark.parametrize(("table", "column"), STAMPED)
+def test_every_stamped_row_carries_a_time_in_the_two_years_the_demo_depicts(built, table, column):
+    advertised = value(built.con, "SELECT advertised_on FROM ringfence")
+    first, last = rows(built.con, f"SELECT min({column}), max({column}) FROM {table}")[0]
+    assert first.date() >= advertised
+    assert last.date() <= TODAY  # built for a day in the past: nothing carries the build's time
+
+
+def test_audit_rows_are_dated_in_strictly_increasing_order_never_in_the_future(built):
+    times = [at for (at,) in rows(built.con, "SELECT recorded_at FROM audit_log ORDER BY seq")]
+    assert all(earlier < later for earlier, later in itertools.pairwise(times))
+    assert times[-1] <= datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_each_write_carries_the_time_of_its_own_audit_row(built):
+    entries = rows(
+        built.con,
+        "SELECT count(*) FROM ledger_entry AS e JOIN audit_log AS a ON a.seq = e.audit_seq"
+        " WHERE e.recorded_at <> a.recorded_at",
+    )
+    assert entries == [(0,)]
+
+
+def test_money_is_keyed_on_or_after_its_value_date(built):
+    early = value(
+        built.con,
+        "SELECT count(*) FROM ledger_entry WHERE CAST(recorded_at AS DATE) < value_date",
+    )
+    assert early == 0
+
+
+def test_corrections_are_dated_the_day_the_mistake_was_put_right(built):
+    corrections = rows(
+        built.con,
+        "SELECT r.value_date, CAST(r.recorded_at AS DATE), o.value_date FROM ledger_entry AS r"
+        " JOIN ledger_entry AS o ON o.entry_id = r.reverses",
+    )
+    assert corrections
+    for dated, keyed, mistake in corrections:
+        assert dated == keyed == mistake < TODAY
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    """(first day, last day) of every month from ``first``'s to ``last``'s."""
+    found, day = [], first.replace(day=1)
+    while day <= last:
+        following = (day + timedelta(days=32)).replace(day=1)
+        found.append((day, following - timedelta(days=1)))
+        day = following
+    return found
+
+
+def test_the_audit_trail_date_filter_finds_the_history_month_by_month(built):
+    auditor = find_user(built.con, "auditor")
+    advertised = value(built.con, "SELECT advertised_on FROM ringfence")
+    total = value(built.con, "SELECT count(*) FROM audit_log")
+    found = 0
+    for since, until in _months(advertised, TODAY):
+        month = audit.trail(built.con, auditor, since=since, until=until)
+        assert len(month) > 0, f"no audit rows in {since:%B %Y}"
+        assert all(since <= at.date() <= until for at in month["recorded_at"])
+        found += len(month)
+    assert found == total
+
+
+# --- the README's walk-through, followed literally -----------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+WALK_THROUGH = "### Walk-through: a second person approves"
+
+
+class WalkThrough(NamedTuple):
+    """What the README's walk-through names: the request, who asked, who approves, who is
+    refused, and its command lines as (environment, arguments after ``fund``)."""
+
+    request_id: int
+    asker: str
+    approver: str
+    refused: str
+    commands: list[tuple[dict[str, str], list[str]]]
+
+
+def _walk_through() -> WalkThrough:
+    text = README.read_text(encoding="utf-8")
+    section = re.search(re.escape(WALK_THROUGH) + r"\n(.*?)\n## ", text, re.S).group(1)
+    (request,) = set(re.findall(r"#(\d+)", section))  # every mention names the same request
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    commands = []
+    for line in block.strip().splitlines():
+        words = shlex.split(line)
+        settings = list(itertools.takewhile(lambda w: "=" in w, words))
+        assert words[len(settings)] == "fund", line
+        commands.append((dict(w.split("=", 1) for w in settings), words[len(settings) + 1 :]))
+    return WalkThrough(
+        request_id=int(request),
+        asker=re.search(r"asked for by\s+`(\w+)`", section).group(1),
+        approver=re.search(r"Sign in as\s+`(\w+)`", section).group(1),
+        refused=re.search(r"Signed in as\s+`(\w+)`, the same approval is refused", section).group(
+            1
+        ),
+        commands=commands,
+    )
+
+
+def _fund(path: Path, arguments: list[str], env: dict[str, str]):
+    return CliRunner().invoke(cli, ["--db", str(path), *arguments], env=env)
+
+
+def test_the_readme_walk_through_works_on_the_demo_as_written(tmp_path):
+    steps = _walk_through()
+    path = tmp_path / "fund.duckdb"
+    con = db.connect(path)
+    try:
+        summary = demo.build(con, today=TODAY)
+        asked_by = value(
+            con,
+            "SELECT u.username FROM approval_request AS q JOIN app_user AS u"
+            " ON u.user_id = q.requested_by WHERE q.request_id = ?",
+            [steps.request_id],
+        )
+    finally:
+        con.close()
+    assert summary.pending_request_id == steps.request_id
+    assert (asked_by, steps.refused) == (steps.asker, steps.asker)
+    assert steps.approver != steps.asker
+    passwords = {u.username: u.password for u in demo.DEMO_USERS}
+
+    own = _fund(
+        path,
+        ["--as", steps.refused, "approve", str(steps.request_id), "--reason", "mine"],
+        {"RINGFENCE_PASSWORD": passwords[steps.refused]},
+    )
+    assert own.exit_code == 1
+    assert "a different fund manager must approve it" in own.stderr
+
+    for env, arguments in steps.commands:
+        done = _fund(path, arguments, env)
+        assert done.exit_code == 0, done.stderr
+        assert arguments[arguments.index("--as") + 1] == steps.approver
+    assert f"Approved request #{steps.request_id}: the virement is posted." in done.stdout
+    con = db.connect(path)
+    try:
+        assert ledger.pending(con, find_user(con, "auditor")).empty
+    finally:
+        con.close()
