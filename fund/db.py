@@ -1,20 +1,23 @@
 """The database: opening it, migrating it, and one transaction per service call.
 
-DuckDB allows one writing process per file; :func:`connect` turns the lock error into a
-message that names the process holding the file. Migrations are versioned SQL files applied
-in order, each in its own transaction, and recorded in ``schema_version``.
+DuckDB allows one process per file; :func:`connect` waits a bounded time for the process
+holding it to let go, then turns the lock error into a message that names that process.
+Migrations are versioned SQL files applied in order, each in its own transaction, and
+recorded in ``schema_version``.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -30,29 +33,103 @@ _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
 def connect(
-    path: str | Path = DEFAULT_PATH, *, read_only: bool = False
+    path: str | Path = DEFAULT_PATH,
+    *,
+    read_only: bool = False,
+    wait: float = 0.0,
+    waiting: Callable[[str], None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (and if needed create and migrate) the database file at ``path``."""
+    """Open (and if needed create and migrate) the database file at ``path``.
+
+    DuckDB lets one process at a time open the file. While another holds it, try again for
+    up to ``wait`` seconds (the app lets go between pages, a `fund` command when it ends),
+    calling ``waiting`` once with who holds it, so a person can be told why nothing happens;
+    then refuse with :class:`DatabaseBusy`, naming that process.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise DatabaseBusy(_lock_message(path, str(exc))) from None
+    con = _open(path, read_only, wait, waiting)
     if not read_only:
         migrate(con)
     return con
 
 
-def _lock_message(path: Path, detail: str) -> str:
-    holder = _LOCK_HOLDER.search(detail)
-    if holder:
-        return (
-            f"{path} is in use by another process (PID {holder.group(1)}), probably the app; "
-            "stop it or use the app for this change"
-        )
-    return f"cannot open {path}: {detail.splitlines()[0]}"
+RETRY_EVERY = 0.05  # seconds between attempts to open a file another process holds
+
+
+def _open(
+    path: Path, read_only: bool, wait: float, waiting: Callable[[str], None] | None
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    told = waiting is None
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            holder = _holder(str(exc))
+            if holder is None or time.monotonic() >= deadline:
+                raise DatabaseBusy(_lock_message(path, str(exc), wait)) from None
+        if not told:
+            waiting(holder.who)
+            told = True
+        time.sleep(RETRY_EVERY)
+
+
+class _Holder(NamedTuple):
+    who: str  # "the app (PID 4242)"
+    advice: str
+
+
+class _Program(NamedTuple):
+    what: str
+    words: frozenset[str]  # any of these as a word of its command line (or a path's name)
+    advice: str
+
+
+# What the process holding the file may be, and what to do about it.
+_PROGRAMS = (
+    _Program(
+        "the app",
+        frozenset({"streamlit"}),
+        "it lets go of the file between pages: try again when no page is loading, or stop the app",
+    ),
+    _Program(
+        "a `fund` command",
+        frozenset({"fund", "fund.cli"}),  # the console script, or `python -m fund.cli`
+        "try again when that command has finished",
+    ),
+)
+_ANOTHER = _Program("another process", frozenset(), "try again when it has finished, or stop it")
+
+
+def _holder(detail: str) -> _Holder | None:
+    """Who holds the file, from DuckDB's lock error; None if the error is not a lock."""
+    found = _LOCK_HOLDER.search(detail)
+    if found is None:
+        return None
+    pid = found.group(1)
+    program = _program(pid)
+    return _Holder(f"{program.what} (PID {pid})", program.advice)
+
+
+def _program(pid: str) -> _Program:
+    """The program a process runs, from its command line where the system shows it (Linux's
+    /proc); another process when it cannot be told."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return _ANOTHER
+    names = {Path(word.decode(errors="replace")).name for word in words}
+    return next((program for program in _PROGRAMS if program.words & names), _ANOTHER)
+
+
+def _lock_message(path: Path, detail: str, waited: float = 0.0) -> str:
+    holder = _holder(detail)
+    if holder is None:
+        return f"cannot open {path}: {detail.splitlines()[0]}"
+    after = f" and did not let go within {waited:g} s" if waited else ""
+    return f"{path} is in use by {holder.who}{after}; {holder.advice}"
 
 
 def migrations() -> list[tuple[int, str, str]]:

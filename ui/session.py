@@ -4,43 +4,19 @@ the one way a page submits a form."""
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 import uuid
 
-import duckdb
 import streamlit as st
 
-from fund import db, portfolio
+from fund import portfolio
 from fund.auth import Permission, User, may, refresh
 from fund.errors import RingfenceError, describe
 from fund.money import format_gbp
+from ui.database import cursor
 from ui.format import plain
 
 # A request that waits for a second person is not "done"; everything else is.
 _WAITING = "Waiting for a second fund manager: approval request #{id}"
-
-
-@st.cache_resource
-def _open(path: str) -> duckdb.DuckDBPyConnection:
-    return db.connect(path)
-
-
-def database() -> duckdb.DuckDBPyConnection:
-    """One DuckDB connection per process and file (DuckDB allows one writer per file)."""
-    return _open(os.environ.get("RINGFENCE_DB", str(db.DEFAULT_PATH)))
-
-
-_thread = threading.local()
-
-
-def cursor() -> duckdb.DuckDBPyConnection:
-    """This script run's own cursor. A DuckDB connection refuses use from two threads at
-    once, and a click can start a session's next run while its last one is still finishing
-    a query, so cursors belong to the thread that runs the script, not to the session."""
-    if getattr(_thread, "cursor", None) is None:
-        _thread.cursor = database().cursor()
-    return _thread.cursor
 
 
 def user() -> User | None:

@@ -10,7 +10,7 @@ import click
 
 from fund import db, demo, users
 from fund.cli.output import render_table
-from fund.cli.session import PASSWORD_ENV, Session, new_password, pass_session
+from fund.cli.session import PASSWORD_ENV, Session, new_password, open_database, pass_session
 from fund.errors import ValidationError
 
 
@@ -60,7 +60,7 @@ def _migrate_existing(session: Session) -> None:
 
 def _schema_version(path: Path) -> int:
     """The schema version of a database before this command migrates it."""
-    con = db.connect(path, read_only=True)
+    con = open_database(path, read_only=True)
     try:
         return db.schema_version(con)
     finally:

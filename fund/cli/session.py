@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import click
@@ -35,7 +37,7 @@ class Session:
                     f"there is no database at {self.path}; create one with "
                     "'fund init --admin USER' or 'fund demo'",
                 )
-            self.con = db.connect(self.path)
+            self.con = open_database(self.path)
         return self.con
 
     def actor(self) -> User:
@@ -60,6 +62,26 @@ class Session:
 
 
 pass_session = click.make_pass_decorator(Session)
+
+# How long a command waits for the process holding the file to let go: the app does between
+# pages (a moment after each), another command when it ends.
+WAIT_FOR_THE_FILE = 10.0
+
+
+def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The database file, once whoever holds it lets go (within :data:`WAIT_FOR_THE_FILE`).
+
+    A person at a terminal is told what the command is waiting for; a script is not, so
+    that a refusal stays the one line on stderr that scripts read.
+    """
+    return db.connect(
+        path, read_only=read_only, wait=WAIT_FOR_THE_FILE, waiting=partial(_waiting, path)
+    )
+
+
+def _waiting(path: Path, holder: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"waiting for {holder} to release {path}…", err=True)
 
 
 def _password(prompt: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from fund import db
 from fund.errors import DatabaseBusy
+from tests.file_holder import held
 
 
 @pytest.fixture
@@ -127,3 +128,46 @@ def test_the_clock_belongs_to_the_thread_that_set_it():
 def test_the_clock_cannot_be_set_to_the_future():
     with pytest.raises(ValueError, match="future"), db.clock_at(datetime(2999, 1, 1)):
         pass
+
+
+# --- waiting for the process that holds the file ---------------------------------------------
+
+
+def test_opening_waits_for_the_process_holding_the_file_to_let_go(tmp_path):
+    path = tmp_path / "fund.duckdb"
+    db.connect(path).close()
+    told = []
+    with held(path, tmp_path) as holder:
+
+        def waiting(who: str) -> None:
+            told.append(who)
+            holder.let_go()
+
+        con = db.connect(path, wait=60, waiting=waiting)
+    con.close()
+    assert told == [f"another process (PID {holder.pid})"]
+
+
+@pytest.mark.parametrize(
+    ("program", "named", "advice"),
+    [
+        (
+            "streamlit",
+            "the app",
+            "it lets go of the file between pages: try again when no page is loading,"
+            " or stop the app",
+        ),
+        ("fund", "a `fund` command", "try again when that command has finished"),
+        ("backup-tool", "another process", "try again when it has finished, or stop it"),
+    ],
+)
+def test_a_refusal_names_the_program_holding_the_file_and_how_long_it_waited(
+    tmp_path, program, named, advice
+):
+    path = tmp_path / "fund.duckdb"
+    db.connect(path).close()
+    with held(path, tmp_path, program) as holder, pytest.raises(DatabaseBusy) as refused:
+        db.connect(path, wait=0.2)
+    assert refused.value.detail == (
+        f"{path} is in use by {named} (PID {holder.pid}) and did not let go within 0.2 s; {advice}"
+    )
