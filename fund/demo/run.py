@@ -45,7 +45,7 @@ class Run:
         before nine is recorded when it is built). Every write of a build runs inside one."""
         nine = datetime.combine(day, DAY_STARTS, db.BOOKS_TIMEZONE).astimezone(UTC)
         planned = max(nine.replace(tzinfo=None), self.last_write + BETWEEN_WRITES)
-        self.last_write = min(planned, db.utc_now())
+        self.last_write = min(planned, db.utc_now())  # the real time: no clock between writes
         return db.clock_at(self.last_write)
 
     def manager(self, which: int) -> User:
