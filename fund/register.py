@@ -574,7 +574,8 @@ def experiment_choices(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFr
     require(con, actor, Permission.READ_SUMMARY)
     return frame(
         con,
-        "SELECT x.experiment_id, format('#{} · {} ({})', x.experiment_id, x.title, p.name) AS label"
+        "SELECT x.experiment_id, x.programme_id,"
+        " format('#{} · {} ({})', x.experiment_id, x.title, p.name) AS label"
         " FROM experiment AS x JOIN programme AS p USING (programme_id)"
         " ORDER BY p.name, x.title",
     )

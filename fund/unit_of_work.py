@@ -47,11 +47,18 @@ class Request:
 
 @dataclass(frozen=True, kw_only=True)
 class Written:
-    """What a write produced; ``replayed`` when the key had already been used for it."""
+    """What a write produced; ``replayed`` when the key had already been used for it.
+
+    ``said`` is the service's own sentence for what it did ("£400.00 paid on commitment
+    #57"), so the app and the CLI confirm a write in the same words, and a request that
+    waits for a second person never reads as done. Services fill it in with
+    :func:`dataclasses.replace` once the write has happened (or replayed).
+    """
 
     entity: str
     entity_id: int
     replayed: bool = False
+    said: str = ""
 
 
 @dataclass(kw_only=True)
@@ -65,6 +72,7 @@ class Step:
     reason: str
     entry_texts: list[str] = field(default_factory=list)
     written: dict[str, set[str]] = field(default_factory=dict)
+    said: str = ""  # the change's sentence for what it did, see Written.said
 
     def record(self, table: str, key: object) -> None:
         """Name a row (or group of child rows) this write changed, so that the audit row
@@ -114,7 +122,7 @@ def perform(
         entity, entity_id = change(step)
         link = _link(step, request.operation, key, details, entity, entity_id)
         audit.append(con, step.seq, last_hash, link)
-    return Written(entity=entity, entity_id=entity_id)
+    return Written(entity=entity, entity_id=entity_id, said=step.said)
 
 
 RunChange = Callable[[list[tuple[int, Step]]], list[tuple[str, int]]]
@@ -156,7 +164,7 @@ def perform_run(
             for i, step, (entity, entity_id) in zip(fresh, steps, made, strict=True):
                 key, _, details = checked[i]
                 links.append(_link(step, requests[i].operation, key, details, entity, entity_id))
-                written[i] = Written(entity=entity, entity_id=entity_id)
+                written[i] = Written(entity=entity, entity_id=entity_id, said=step.said)
             audit.append_all(con, last_seq + 1, last_hash, links)
     return written
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from fund import backup, users
 from fund.auth import Permission, Role
-from ui import format, session
+from ui import format, forms, session
 
 user = session.guard(Permission.MANAGE_USERS)
 con = session.cursor()
@@ -17,16 +17,18 @@ format.table(people.assign(role=people["role"].map(lambda r: Role(r).label)))
 others = [name for name in people["username"] if name != user.username]
 
 add, change, password = st.columns(3)
-with add.form("add-user", clear_on_submit=True):
+with add.form("add-user", clear_on_submit=False):
     st.subheader("Add a user")
     username = st.text_input("User name")
     display_name = st.text_input("Full name")
     role = st.selectbox("Role", list(Role), format_func=lambda r: r.label.capitalize())
     new_password = st.text_input("First password", type="password", help="At least 10 characters")
     submitted = st.form_submit_button("Add user", type="primary")
+with add:
+    forms.show_outcome("add-user")
 if submitted:
     with add:
-        session.write(
+        forms.write(
             "add-user",
             users.add_user,
             username=username,
@@ -46,22 +48,26 @@ with change.form("change-user"):
     deactivate = st.form_submit_button("Deactivate")
     reactivate = st.form_submit_button("Reactivate")
 with change:
+    forms.show_outcome("set-role")
+    forms.show_outcome("set-active")
     if set_role:
-        session.write("set-role", users.set_role, username=who, role=role.value, reason=reason)
+        forms.write("set-role", users.set_role, username=who, role=role.value, reason=reason)
     if deactivate or reactivate:
-        session.write(
+        forms.write(
             "set-active", users.set_active, username=who, active=bool(reactivate), reason=reason
         )
 
-with password.form("reset-password", clear_on_submit=True):
+with password.form("reset-password", clear_on_submit=False):
     st.subheader("Reset a password")
     who = st.selectbox("User", others, key="reset-who")
     new_password = st.text_input("New password", type="password", help="At least 10 characters")
     reason = st.text_input("Reason", key="reset-reason")
     submitted = st.form_submit_button("Reset password")
+with password:
+    forms.show_outcome("reset-password")
 if submitted:
     with password:
-        session.write(
+        forms.write(
             "reset-password",
             users.reset_password,
             username=who,

@@ -7,12 +7,14 @@ from fund import lifecycle, register
 from fund.auth import Permission
 from fund.lifecycle import ScalingRoute
 from fund.register import Instrument, Involvement, PartnerRole, RiskRating, Sector, phase_label
-from ui import format, session
+from ui import format, forms, session
 
 user = session.guard(Permission.MANAGE_PORTFOLIO)
 con = session.cursor()
 
 st.title("Experiments")
+for written in [k for k in st.session_state if str(k).startswith("outcome:edit-")]:
+    forms.show_outcome(written.removeprefix("outcome:"))
 programmes = register.programmes(con, user)
 listing = register.experiment_choices(con, user)
 names = dict(zip(listing["experiment_id"], listing["label"], strict=True))
@@ -92,6 +94,8 @@ with st.form(f"experiment-{chosen}"):
         },
     )
     saved = st.form_submit_button("Save experiment", type="primary")
+for done in (f"edit-{chosen}", "new-experiment"):
+    forms.show_outcome(done)
 if saved:
     money = {"match_cash": "0.00", "match_in_kind": "0.00"}  # a blank amount means none
     rows = edited.fillna(money).replace({"": None}).to_dict("records")
@@ -111,9 +115,9 @@ if saved:
         reason=reason,
     )
     if chosen:
-        session.write(f"edit-{chosen}", register.update_experiment, experiment_id=chosen, **fields)
+        forms.write(f"edit-{chosen}", register.update_experiment, experiment_id=chosen, **fields)
     else:
-        session.write("new-experiment", register.add_experiment, phase=phase, **fields)
+        forms.write("new-experiment", register.add_experiment, phase=phase, **fields)
 
 if chosen:
     st.subheader(f"Lifecycle: now in {phase_label(current['phase'])}")
@@ -125,9 +129,11 @@ if chosen:
         failed = st.checkbox("The attempt failed (the phase stays as it is)")
         why = st.text_input("Reason for the move")
         moved = st.form_submit_button("Record move")
+    with move:
+        forms.show_outcome(f"move-{chosen}")
     if moved:
         with move:
-            session.write(
+            forms.write(
                 f"move-{chosen}",
                 lifecycle.move,
                 experiment_id=chosen,
@@ -139,9 +145,11 @@ if chosen:
         route = st.selectbox("Scaling route", list(ScalingRoute), format_func=lambda r: r.label)
         why = st.text_input("How it spread")
         spread_saved = st.form_submit_button("Record scaling route")
+    with spread:
+        forms.show_outcome(f"spread-{chosen}")
     if spread_saved:
         with spread:
-            session.write(
+            forms.write(
                 f"spread-{chosen}",
                 lifecycle.record_scaling_route,
                 experiment_id=chosen,

@@ -1,16 +1,16 @@
 """The payment run section of the Allocate page: upload a CSV file, check it, post it."""
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from fund.ledger import payment_run
+from fund.auth import User
+from fund.ledger import payment_run, queries
 from fund.money import format_gbp
-from ui import format, session
+from ui import format, forms, session
 
 
-def section(counterparty_of: Callable[[int], str | None]) -> None:
+def section(user: User) -> None:
     """Upload a CSV of payments, check what it holds, then post it as one run."""
+    forms.show_outcome("pay-run")
     st.caption(
         "A CSV file in UTF-8 (in Excel, *CSV UTF-8*) with the columns `commitment_id`, `amount`"
         " and, optionally, `value_date` (YYYY-MM-DD, default today) and `reason` (default: the"
@@ -36,10 +36,14 @@ def section(counterparty_of: Callable[[int], str | None]) -> None:
     count.metric("Payments", f"{len(payments):,}")
     total.metric("Total", format_gbp(payment_run.total(payments)))
     preview = payment_run.table(payments)
+    commitments = queries.commitments(session.cursor(), user)
+    counterparty_of = dict(
+        zip(commitments["commitment_id"], commitments["counterparty"], strict=True)
+    ).get
     preview.insert(1, "counterparty", preview["commitment_id"].map(counterparty_of))
     format.table(preview)
     if st.button(f"Post {format.count(len(payments), 'payment')}", type="primary"):
-        session.write(
+        forms.write(
             "pay-run",
             payment_run.pay_csv,
             said=lambda written: payment_run.said(payments, written),

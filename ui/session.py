@@ -1,11 +1,13 @@
 """Who is signed in, the database they work on, the guard at the top of every page, and
-the one way a page submits a form."""
+what a write needs around it (its key, the figures it moved); forms are in :mod:`ui.forms`."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from decimal import Decimal
 
+import duckdb
 import streamlit as st
 
 from fund import portfolio
@@ -14,9 +16,6 @@ from fund.errors import RingfenceError, describe
 from fund.money import format_gbp
 from ui.database import cursor
 from ui.format import plain
-
-# A request that waits for a second person is not "done"; everything else is.
-_WAITING = "Waiting for a second fund manager: approval request #{id}"
 
 
 def user() -> User | None:
@@ -43,20 +42,34 @@ def sign_out() -> None:
 
 
 def show_flash() -> None:
-    """The confirmation of the last write, shown once on the run after it (see :func:`write`)."""
-    kind, message, *moved = st.session_state.pop("flash", (None, None))
+    """A message for the next run that belongs to no form (e.g. "you were signed out")."""
+    kind, message = st.session_state.pop("flash", (None, None))
     if kind == "success":
         st.success(message)
     elif kind == "warning":
         st.warning(message)
-    if moved and moved[0]:
-        st.table(
-            {
-                "Figure": [name for name, _, _ in moved[0]],
-                "Before": [format_gbp(b) for _, b, _ in moved[0]],
-                "After": [format_gbp(a) for _, _, a in moved[0]],
-            }
-        )
+
+
+def figures(con: duckdb.DuckDBPyConnection, person: User) -> portfolio.Headline | None:
+    """The headline figures before a write, for those who may read them."""
+    return portfolio.headline(con, person) if may(person.role, Permission.READ_SUMMARY) else None
+
+
+def moved(
+    con: duckdb.DuckDBPyConnection, person: User, before: portfolio.Headline | None
+) -> list[tuple[str, Decimal, Decimal]]:
+    """The headline figures a write changed, as (figure, before, after)."""
+    return [] if before is None else portfolio.changes(before, portfolio.headline(con, person))
+
+
+def moved_table(changed: list[tuple[str, Decimal, Decimal]]) -> None:
+    st.table(
+        {
+            "Figure": [name for name, _, _ in changed],
+            "Before": [format_gbp(b) for _, b, _ in changed],
+            "After": [format_gbp(a) for _, _, a in changed],
+        }
+    )
 
 
 def _article(word: str) -> str:
@@ -100,34 +113,3 @@ def attempt(action, *args, **kwargs):
     except RingfenceError as error:
         st.error(plain(describe(error)))
         return None
-
-
-def write(form: str, action, *, said=None, **kwargs):
-    """Submit one form through a fund service; on success, rerun and confirm what changed.
-
-    The headline position is read before and after, so the person sees exactly which
-    figures moved; the page then reruns so that every table and list on it is current. A
-    refusal shows the service's message (naming the field and the rule) and nothing was
-    written. ``said``, given the service's result, words the confirmation instead, for a
-    service that writes many records at once (a payment run).
-    """
-    person, con = user(), cursor()
-    shows_money = may(person.role, Permission.READ_SUMMARY)
-    before = portfolio.headline(con, person) if shows_money else None
-    result = attempt(action, con, person, key=form_key(form, kwargs), **kwargs)
-    if result is None:
-        return None
-    moved = portfolio.changes(before, portfolio.headline(con, person)) if shows_money else []
-    st.session_state.flash = ("success", (said or _confirmation)(result), moved)
-    st.rerun()
-
-
-def _confirmation(result) -> str:
-    """What one write did, or that its key had already done it (and nothing moved)."""
-    if result.replayed:
-        return (
-            "Already done: this exact request was made before"
-            f" ({result.entity} #{result.entity_id}); nothing new was written."
-        )
-    done = _WAITING if result.entity == "approval request" else "Done: {entity} #{id}"
-    return done.format(entity=result.entity, id=result.entity_id) + "."

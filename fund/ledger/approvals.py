@@ -21,7 +21,7 @@ from fund.db import duplicate_key, frame
 from fund.errors import NotFound, RingfenceError, SecondPersonRequired, ValidationError
 from fund.ledger.posting import check, open_commitment, post
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
-from fund.money import to_money
+from fund.money import format_gbp, to_money
 from fund.unit_of_work import Request, Step, Written, perform
 
 
@@ -91,6 +91,10 @@ def request_virement(
             [amount, step.actor.user_id, step.at, step.reason, *ids],
         ).fetchone()[0]
         step.record("approval_request", request_id)
+        step.said = (
+            f"Virement of {format_gbp(amount)} requested: it waits for a second fund manager"
+            f" as approval request #{request_id}."
+        )
         return "approval request", request_id
 
     request = Request(operation="request virement", key=key, reason=reason, details=details)
@@ -195,17 +199,27 @@ def decide(
             raise _decided_meanwhile(number) from None
         step.record("approval_decision", number)
         if not approve:
+            withdrawn = row[3] == step.actor.user_id
+            step.said = (
+                f"Request #{number} {'withdrawn' if withdrawn else 'rejected'}: no money moved."
+            )
             return "approval request", number
         # The entries carry the purpose the requester gave; the approver's reason is on the decision.
         posting = replace(step, reason=row[11])
         if row[1] == "virement":
             legs = _virement_legs(row[4], row[5], row[6], row[7], row[2], number)
             post(posting, legs, Attempt(label="virement", amount=row[2]), step.at.date())
+            step.said = (
+                f"Request #{number} approved: the virement of {format_gbp(row[2])} is posted."
+            )
             return "approval request", number
         target = register.experiment(step.con, row[8])
-        return "commitment", open_commitment(
-            posting, target, row[2], row[9], row[10], step.actor.user_id
+        made = open_commitment(posting, target, row[2], row[9], row[10], step.actor.user_id)
+        step.said = (
+            f"Request #{number} approved: commitment #{made} of {format_gbp(row[2])}"
+            f" to {row[9]} for {target.title} is made."
         )
+        return "commitment", made
 
     return perform(con, actor, Permission.APPROVE, request, change)
 

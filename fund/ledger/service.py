@@ -27,7 +27,7 @@ from fund.ledger.posting import (
     post,
 )
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
-from fund.money import to_money
+from fund.money import format_gbp, to_money
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
 
@@ -82,6 +82,7 @@ def allocate(
         )
         attempt = Attempt(label="allocation", amount=amount)
         (entry_id,) = post(step, [movement], attempt, day, known)
+        step.said = f"{format_gbp(amount)} allocated to {target.name} (ledger entry #{entry_id})."
         return "ledger entry", entry_id
 
     return perform(con, actor, Permission.ALLOCATE, request, change)
@@ -120,13 +121,21 @@ def commit(
 
     def change(step: Step) -> tuple[str, int]:
         target = commit_target(step.con, experiment_id)
+        award = f"{format_gbp(amount)} to {counterparty} for {target.experiment.title}"
         if amount > target.delegated_limit:
-            return approvals.request_commitment(
+            made = approvals.request_commitment(
                 step, target.experiment, amount, counterparty, day, target.known
             )
-        return "commitment", open_commitment(
+            step.said = (
+                f"{award} is above the delegated limit of {format_gbp(target.delegated_limit)}:"
+                f" it waits for a second fund manager as approval request #{made[1]}."
+            )
+            return made
+        number = open_commitment(
             step, target.experiment, amount, counterparty, day, None, target.known
         )
+        step.said = f"Committed {award}: commitment #{number}."
+        return "commitment", number
 
     return perform(con, actor, Permission.COMMIT, request, change)
 
@@ -185,6 +194,10 @@ def _against_commitment(
         )
         attempt = Attempt(label=label, amount=amount)
         (entry_id,) = post(step, [movement], attempt, day, Balances(commitments=(found.state,)))
+        step.said = (
+            f"{label.capitalize()} of {format_gbp(amount)} recorded on commitment #{number}"
+            f" (ledger entry #{entry_id})."
+        )
         return "ledger entry", entry_id
 
     return perform(con, actor, permission, request, change)
@@ -232,6 +245,10 @@ def reverse(
             label=f"reversal of entry #{original[0]} ({original[1]})", amount=abs(original[5])
         )
         (new_id,) = post(step, [movement], attempt, db.today())
+        step.said = (
+            f"Entry #{original[0]} ({Kind(original[1]).value.replace('_', ' ')},"
+            f" {format_gbp(original[5])}) reversed by entry #{new_id}."
+        )
         return "ledger entry", new_id
 
     return perform(con, actor, Permission.REVERSE, request, change)

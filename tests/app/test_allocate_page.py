@@ -33,7 +33,15 @@ D = Decimal
 # --- filling in the forms -------------------------------------------------------------
 
 
+def section(at, label: str):
+    """Open one of the page's sections (tabs), as clicking its tab does."""
+    at.session_state["allocate-section"] = label
+    return at.run()
+
+
 def allocate(at, amount: str, reason: str = "top up", programme: int | None = None):
+    if at.session_state["allocate-section"] != "Allocate":
+        section(at, "Allocate")
     if programme is not None:
         select(at, "Programme").set_value(programme)
     text(at, "Amount (£)").input(amount)
@@ -42,37 +50,56 @@ def allocate(at, amount: str, reason: str = "top up", programme: int | None = No
 
 
 def commit(at, experiment: int, amount: str, counterparty="Youth Trust", reason="grant agreed"):
+    section(at, "Commit")
     select(at, "Experiment").set_value(experiment)
     text(at, "Counterparty (who receives the money)").input(counterparty)
-    at.text_input(key="commit-amount").input(amount)
-    at.text_input(key="commit-reason").input(reason)
+    at.text_input(key="form:commit:amount").input(amount)
+    at.text_input(key="form:commit:reason").input(reason)
     return submit(at, "Commit")
 
 
 def record(at, commitment: int, amount: str, kind="Payment", reason="invoice paid"):
+    section(at, "Record a payment")
     at.radio[0].set_value(kind)
     select(at, "Commitment").set_value(commitment)
-    at.text_input(key="pay-amount").input(amount)
-    at.text_input(key="pay-reason").input(reason)
+    at.text_input(key="form:pay:amount").input(amount)
+    at.text_input(key="form:pay:reason").input(reason)
     return submit(at, "Record")
 
 
-def reverse(at, entry: str, reason: str = "keyed in error"):
-    text(at, "Entry # to reverse").input(entry)
-    at.text_input(key="reverse-reason").input(reason)
+def reverse(at, entry: int, reason: str = "keyed in error", experiment: int | None = None):
+    """Find entry #``entry`` in the programme's list (or an experiment's), select it, reverse it."""
+    section(at, "Reverse")
+    at.selectbox(key="reverse-programme").set_value(1).run()
+    at.selectbox(key="reverse-experiment").set_value(experiment).run()
+    row = list(entries_listed(at)).index(entry)
+    at.session_state[f"reverse-entries-1-{experiment}"] = {
+        "selection": {"rows": [row], "columns": [], "cells": []}
+    }
+    at.run()
+    at.text_input(key="form:reverse:reason").input(reason)
     return submit(at, "Reverse")
 
 
+def entries_listed(at) -> list[int]:
+    """The entry numbers the Reverse section lists, in order."""
+    (table,) = [d.value for d in at.dataframe if "entry_id" in d.value.columns]
+    return list(table["entry_id"])
+
+
 def vire(at, source: int, target: int, amount: str, reason: str = "rebalance"):
+    section(at, "Request a virement")
     select(at, "From programme").set_value(source)
     select(at, "To programme").set_value(target)
-    at.text_input(key="vire-amount").input(amount)
-    at.text_input(key="vire-reason").input(reason)
+    at.text_input(key="form:vire:amount").input(amount)
+    at.text_input(key="form:vire:reason").input(reason)
     return submit(at, "Request virement")
 
 
 def upload_run(at, content: bytes, reason: str = "weekly run", name: str = "run.csv"):
     """Upload a payment-run file and give the run's reason; the page shows its preview."""
+    if at.session_state["allocate-section"] != "Payment run":
+        section(at, "Payment run")
     at.file_uploader[0].set_value((name, content, "text/csv"))
     at.text_input(key="run-reason").input(reason)
     return at.run()
@@ -126,7 +153,7 @@ def test_a_valid_allocation_writes_one_allocation_entry_and_shows_what_changed(
             "second programme starts",
         )
     ]
-    assert successes(at) == ["Done: ledger entry #2."]
+    assert successes(at) == ["£25,000.00 allocated to Financial inclusion (ledger entry #2)."]
     assert changed(at) == [
         ("Allocated", "£100,000.00", "£125,000.00"),
         ("Available", "£100,000.00", "£125,000.00"),
@@ -140,7 +167,7 @@ def test_an_allocation_keeps_the_value_date_chosen(app, people, funded, con):
 
     allocate(at, "500.00", programme=funded.programme_id)
 
-    assert successes(at) == ["Done: ledger entry #2."]
+    assert successes(at) == ["£500.00 allocated to Young people into work (ledger entry #2)."]
     assert con.execute("SELECT value_date FROM ledger_entry WHERE entry_id = 2").fetchone() == (
         date(2025, 4, 1),
     )
@@ -198,7 +225,9 @@ def test_a_commitment_within_the_delegated_limit_is_made_at_once(app, people, fu
             "grant agreed",
         )
     ]
-    assert successes(at) == ["Done: commitment #1."]
+    assert successes(at) == [
+        "Committed £10,000.00 to Youth Trust for Trial of small_grant: commitment #1."
+    ]
     assert changed(at) == [
         ("Committed", "£0.00", "£10,000.00"),
         ("Outstanding", "£0.00", "£10,000.00"),
@@ -242,21 +271,24 @@ def test_a_commitment_above_the_limit_waits_for_a_second_fund_manager(app, peopl
 
     assert not errors(at)
     assert grew(before, counts(con)) == {"approval_request": 1, "audit_log": 1}
-    assert successes(at) == ["Waiting for a second fund manager: approval request #1."]
+    assert successes(at) == [
+        "£25,000.00 to Youth Trust for Trial of small_grant is above the delegated limit of"
+        " £10,000.00: it waits for a second fund manager as approval request #1."
+    ]
     assert not at.table  # no figure moved
     assert con.execute(
         "SELECT kind, amount, experiment_id, counterparty FROM approval_request"
     ).fetchall() == [("commitment", D("25000.00"), grant, "Youth Trust")]
 
     # The requester sees the request, cannot approve it, and may withdraw it.
-    at.run()
+    section(at, "Approvals")
     assert at.button(key="approve-1").disabled
     assert at.button(key="reject-1").label == "Withdraw"
     assert any("another fund manager must approve it" in c.value for c in at.caption)
 
     # The second fund manager approves it: now the commitment and its entry are written.
     before = counts(con)
-    second = app(people.second_manager, PAGE)
+    second = section(app(people.second_manager, PAGE), "Approvals")
     assert not second.button(key="approve-1").disabled
     assert second.button(key="reject-1").label == "Reject"
     second.text_input(key="decide-reason-1").input("within programme budget")
@@ -269,7 +301,10 @@ def test_a_commitment_above_the_limit_waits_for_a_second_fund_manager(app, peopl
         "ledger_entry": 1,
         "audit_log": 1,
     }
-    assert successes(second) == ["Done: commitment #1."]
+    assert successes(second) == [
+        "Request #1 approved: commitment #1 of £25,000.00 to Youth Trust"
+        " for Trial of small_grant is made."
+    ]
     assert changed(second) == [
         ("Committed", "£0.00", "£25,000.00"),
         ("Outstanding", "£0.00", "£25,000.00"),
@@ -294,7 +329,7 @@ def test_a_decision_needs_a_reason_and_a_withdrawal_moves_no_money(app, people, 
         reason="big grant",
         key=key(),
     )
-    at = app(people.manager, PAGE)
+    at = section(app(people.manager, PAGE), "Approvals")
     before = counts(con)
 
     at.button(key="reject-1").click().run()
@@ -304,7 +339,7 @@ def test_a_decision_needs_a_reason_and_a_withdrawal_moves_no_money(app, people, 
     at.text_input(key="decide-reason-1").input("asked for too much")
     at.button(key="reject-1").click().run()
 
-    assert successes(at) == ["Waiting for a second fund manager: approval request #1."]
+    assert successes(at) == ["Request #1 withdrawn: no money moved."]
     assert grew(before, counts(con)) == {"approval_decision": 1, "audit_log": 1}
     assert con.execute("SELECT approved FROM approval_decision").fetchall() == [(False,)]
     at.run()
@@ -335,7 +370,7 @@ def test_a_payment_within_the_commitment_writes_a_disbursement(app, people, comm
             "invoice paid",
         )
     ]
-    assert successes(at) == ["Done: ledger entry #3."]
+    assert successes(at) == ["Payment of £3,000.00 recorded on commitment #1 (ledger entry #3)."]
     assert changed(at) == [
         ("Paid", "£0.00", "£3,000.00"),
         ("Outstanding", "£8,000.00", "£5,000.00"),
@@ -418,7 +453,7 @@ def two_commitments(con, people, committed):
 
 
 def test_a_payment_run_shows_its_payments_then_posts_every_one(app, people, two_commitments, con):
-    at = app(people.manager, PAGE)
+    at = section(app(people.manager, PAGE), "Payment run")
     assert at.file_uploader[0].label == "Payment run (CSV)"
     before = counts(con)
 
@@ -539,7 +574,7 @@ def test_a_reversal_writes_the_negated_entry_once(app, people, committed, con):
     at = app(people.manager, PAGE)
     before = counts(con)
 
-    reverse(at, "2")
+    reverse(at, 2, experiment=committed.experiments["small_grant"])
 
     assert not errors(at)
     assert grew(before, counts(con)) == {"ledger_entry": 1, "audit_log": 1}
@@ -556,7 +591,7 @@ def test_a_reversal_writes_the_negated_entry_once(app, people, committed, con):
             "keyed in error",
         )
     ]
-    assert successes(at) == ["Done: ledger entry #3."]
+    assert successes(at) == ["Entry #2 (commitment, £8,000.00) reversed by entry #3."]
     assert changed(at) == [
         ("Committed", "£8,000.00", "£0.00"),
         ("Outstanding", "£8,000.00", "£0.00"),
@@ -572,13 +607,9 @@ def test_bad_reversals_name_the_field_and_write_nothing(app, people, committed, 
         at,
         con,
         [
-            (lambda at: reverse(at, "two"), "entry", "must be a number"),
-            (lambda at: reverse(at, ""), "entry", "is required"),
-            (lambda at: reverse(at, "-2"), "entry", "must be a positive number"),
-            (lambda at: reverse(at, "999"), "entry", "no ledger entry 999"),
-            (lambda at: reverse(at, "2"), "entry", "already reversed by entry #3"),
-            (lambda at: reverse(at, "3"), "entry", "is itself a reversal"),
-            (lambda at: reverse(at, "1", reason=""), "reason", "is required"),
+            (lambda at: reverse(at, 2), "entry", "already reversed by entry #3"),
+            (lambda at: reverse(at, 3), "entry", "is itself a reversal"),
+            (lambda at: reverse(at, 1, reason=""), "reason", "is required"),
         ],
     )
 
@@ -589,7 +620,7 @@ def test_reversing_an_allocation_with_money_committed_against_it_is_refused(
     at = app(people.manager, PAGE)
     before = counts(con)
 
-    reverse(at, "1")
+    reverse(at, 1)
 
     assert errors(at) == [
         "amount: reversal of entry #1 (allocation) £100,000.00 exceeds programme "
@@ -609,9 +640,12 @@ def test_a_virement_is_requested_then_posted_as_two_legs_on_approval(app, people
 
     assert not errors(at)
     assert grew(before, counts(con)) == {"approval_request": 1, "audit_log": 1}
-    assert successes(at) == ["Waiting for a second fund manager: approval request #1."]
+    assert successes(at) == [
+        "Virement of £10,000.00 requested: it waits for a second fund manager"
+        " as approval request #1."
+    ]
 
-    second = app(people.second_manager, PAGE)
+    second = section(app(people.second_manager, PAGE), "Approvals")
     second.text_input(key="decide-reason-1").input("agreed at programme board")
     second.button(key="approve-1").click().run()
 
@@ -626,7 +660,7 @@ def test_a_virement_is_requested_then_posted_as_two_legs_on_approval(app, people
         (2, "virement", D("-10000.00"), funded.programme_id, None, None, 1),
         (3, "virement", D("10000.00"), funded.other_programme_id, None, None, 1),
     ]
-    assert successes(second) == ["Waiting for a second fund manager: approval request #1."]
+    assert successes(second) == ["Request #1 approved: the virement of £10,000.00 is posted."]
     assert not second.table  # the total allocated did not move
 
 
@@ -668,7 +702,7 @@ def test_a_refused_submission_writes_nothing_and_the_corrected_one_writes_once(
 
     allocate(at, "1.00")
 
-    assert successes(at) == ["Done: ledger entry #2."]
+    assert successes(at) == ["£1.00 allocated to Young people into work (ledger entry #2)."]
     assert grew(before, counts(con)) == {"ledger_entry": 1, "audit_log": 1}
 
 
@@ -679,9 +713,9 @@ def test_the_same_submission_again_writes_once_and_says_so(app, people, funded, 
     select(at, "Programme").set_value(funded.programme_id)
     before = counts(con)
 
-    allocate(at, "750.00")
-    assert successes(at) == ["Done: ledger entry #2."]
-    allocate(at, "750.00")
+    allocate(at, "750.00")  # a success empties the form
+    assert successes(at) == ["£750.00 allocated to Young people into work (ledger entry #2)."]
+    allocate(at, "750.00", programme=funded.programme_id)
 
     assert successes(at) == [
         "Already done: this exact request was made before (ledger entry #2); "
@@ -705,8 +739,11 @@ def test_a_new_commitment_can_be_paid_straight_away(app, people, funded, con):
     at = app(people.manager, PAGE)
 
     commit(at, funded.experiments["small_grant"], "5,000.00")
-    assert successes(at) == ["Done: commitment #1."]
+    assert successes(at) == [
+        "Committed £5,000.00 to Youth Trust for Trial of small_grant: commitment #1."
+    ]
 
+    section(at, "Record a payment")
     assert "#1 · Trial of small_grant → Youth Trust" in select(at, "Commitment").options
 
 
@@ -723,3 +760,58 @@ def test_roles_without_the_allocate_permission_see_only_not_permitted(app, peopl
     (message,) = errors(at)
     assert message.startswith("Not permitted:")
     assert message.endswith("cannot allocate money to programmes.")
+
+
+# --- what the person sees after a write -----------------------------------------------
+
+
+def test_a_refusal_after_a_success_shows_in_the_section_the_person_is_using(
+    app, people, committed, con
+):
+    """Bug: after a success the page went back to its first tab, so the next refusal was
+    written into a tab out of sight. The section stays open; the refusal is under its form
+    and every field keeps what was typed."""
+    at = app(people.manager, PAGE)
+    record(at, 1, "400.00")
+    assert successes(at) == ["Payment of £400.00 recorded on commitment #1 (ledger entry #3)."]
+    assert at.session_state["allocate-section"] == "Record a payment"
+    assert at.text_input(key="form:pay:amount").value == ""  # a success empties the form
+
+    before = counts(con)
+    record(at, 1, "10,000.00")
+
+    assert at.session_state["allocate-section"] == "Record a payment"
+    assert errors(at) == ["amount: payment £10,000.00 exceeds commitment #1 unpaid £7,600.00"]
+    assert not successes(at)
+    assert at.text_input(key="form:pay:amount").value == "10,000.00"
+    assert at.text_input(key="form:pay:reason").value == "invoice paid"
+    assert grew(before, counts(con)) == {}
+
+
+def test_the_commit_form_shows_the_delegated_limit(app, people, funded):
+    at = section(app(people.manager, PAGE), "Commit")
+
+    (caption,) = [c.value for c in at.caption if "Delegated limit" in c.value]
+    assert "£10,000.00" in caption
+
+
+def test_the_approvals_section_counts_the_requests_and_reads_each_as_a_card(
+    app, people, funded, con
+):
+    ledger.request_virement(
+        con,
+        people.manager,
+        amount="20000.00",
+        from_programme_id=funded.programme_id,
+        to_programme_id=funded.other_programme_id,
+        reason="rebalance",
+        key=key(),
+    )
+    at = section(app(people.second_manager, PAGE), "Approvals")
+
+    shown = [m.value.replace("\\", "") for m in at.markdown]  # as read: escapes removed
+    assert "**1 request waiting for a second fund manager.**" in shown
+    assert any(
+        "Request #1: virement of £20,000.00 from Young people into work to" in m for m in shown
+    )
+    assert any("Asked by manager" in t.value and "Why: rebalance" in t.value for t in at.text)
