@@ -1,7 +1,11 @@
 """Exports of what an auditor has on screen: CSV for machines, Excel for people.
 
-Money leaves exactly: CSV cells are the decimal text ("1234.50"); Excel cells are numbers
-formatted as £ with thousands separators, since that is what a spreadsheet reader expects.
+Both carry what the screen shows: the same headings and the same words for coded values
+(:mod:`fund.labels`). Dates leave as ISO dates (CSV) or real Excel dates shown as
+yyyy-mm-dd, times likewise (UTC, as the headings say). Money leaves exactly: CSV cells are the
+decimal text ("1234.50"); Excel cells are numbers formatted as £ with thousands separators,
+since that is what a spreadsheet reader expects. An Excel sheet opens ready to read: columns
+as wide as their contents, a filter on every heading and the heading row frozen.
 
 Text that people typed (reasons, names, counterparties) can reach a spreadsheet that will
 run it: a reason ``=HYPERLINK("http://…","click")`` would open as a live formula. So, as
@@ -24,22 +28,21 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from fund import labels
 from fund.auth import Permission, User, require
+from fund.money import format_gbp
 
 MONEY_FORMAT = "£#,##0.00;-£#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
 # What a spreadsheet takes as the start of a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = r"^[=+\-@\t\r]"
 # xlsxwriter would otherwise write "=…" strings as formulas and "http://…" as links.
 _EXCEL_OPTIONS = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
-
-
-def _money_columns(frame: pd.DataFrame) -> list[str]:
-    return [
-        column
-        for column, dtype in frame.dtypes.items()
-        if isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
-    ]
+# Column widths in Excel's units (about a character each), and the room the filter's button
+# takes beside a heading.
+_NARROWEST, _WIDEST, _FILTER_BUTTON = 8, 60, 3
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -68,26 +71,53 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(con: duckdb.DuckDBPyConnection, actor: User, frame: pd.DataFrame) -> bytes:
-    """The frame as UTF-8 CSV, money as exact decimal text, formulas neutralised."""
+    """The frame as UTF-8 CSV under its on-screen headings: money as exact decimal text,
+    dates ISO, formulas neutralised."""
     require(con, actor, Permission.EXPORT)
-    return neutralised(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    shown = neutralised(labels.for_people(frame))
+    return shown.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def excel_bytes(
     con: duckdb.DuckDBPyConnection, actor: User, frame: pd.DataFrame, *, sheet: str
 ) -> bytes:
-    """The frame as an .xlsx workbook with £ formatting, a frozen header and sized columns;
-    text is always written as text, never as a formula or a link."""
+    """The frame as an .xlsx workbook under its on-screen headings: money as £ numbers, real
+    dates, columns that fit, a filter on the headings and the heading row frozen; text is
+    always written as text, never as a formula or a link."""
     require(con, actor, Permission.EXPORT)
-    money = _money_columns(frame)
-    plain = neutralised(frame).assign(**{c: frame[c].astype("float64") for c in money})
+    shown = labels.for_people(frame)
+    money = [c for c in shown.columns if labels.is_money(shown[c])]
+    cells = neutralised(shown).assign(**{c: shown[c].astype("float64") for c in money})
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs=_EXCEL_OPTIONS) as writer:
-        plain.to_excel(writer, sheet_name=sheet[:31], index=False)
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        date_format=DATE_FORMAT,
+        datetime_format=TIME_FORMAT,
+        engine_kwargs=_EXCEL_OPTIONS,
+    ) as writer:
+        cells.to_excel(writer, sheet_name=sheet[:31], index=False)
         book, page = writer.book, writer.sheets[sheet[:31]]
         pounds = book.add_format({"num_format": MONEY_FORMAT})
-        for position, column in enumerate(frame.columns):
-            width = max(12, min(60, len(str(column)) + 2))
+        for position, column in enumerate(shown.columns):
+            width = _width(column, shown[column])
             page.set_column(position, position, width, pounds if column in money else None)
+        page.autofilter(0, 0, len(shown), max(len(shown.columns) - 1, 0))
         page.freeze_panes(1, 0)
     return buffer.getvalue()
+
+
+def _width(heading: str, series: pd.Series) -> int:
+    """Characters enough for the heading (and its filter button) and the longest cell as the
+    sheet shows it: money as £1,234.56, dates and times as their formats print them."""
+    if labels.is_money(series):
+        texts = series.dropna().map(format_gbp)
+    elif labels.is_time(series):
+        texts = pd.Series([TIME_FORMAT])
+    elif labels.is_date(series):
+        texts = pd.Series([DATE_FORMAT])
+    else:
+        texts = series.dropna().astype("string")
+    longest = int(texts.str.len().max()) if len(texts) else 0
+    wanted = max(len(heading) + _FILTER_BUTTON, longest + 1)
+    return min(_WIDEST, max(_NARROWEST, wanted))

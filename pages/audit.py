@@ -1,11 +1,14 @@
-"""Audit: the trail of every write, the chain check, the ledger by experiment, exports."""
+"""Audit: the trail of every write, the chain check, the whole ledger with filters, exports."""
 
 import streamlit as st
 
-from fund import audit, exports, register
+from fund import audit, exports, labels
 from fund.auth import Permission
 from fund.ledger import queries
+from fund.money import format_gbp
 from ui import chain_check, format, session
+
+SHOWN = 1000  # ledger entries on screen (and in its downloads); the count and total cover all
 
 user = session.guard(Permission.REVIEW)
 con = session.cursor()
@@ -36,49 +39,70 @@ def downloads(frame, name: str) -> None:
     )
 
 
-trail_tab, ledger_tab = st.tabs(["Audit trail", "Ledger by experiment"])
-experiments = register.experiment_choices(con, user)
-experiment_name = dict(zip(experiments["experiment_id"], experiments["label"], strict=True)).get
+def pick(place, label: str, options: dict, key: str, anything: str = "Any"):
+    """A filter: ``anything`` (None), or one of ``options`` (value → the words shown)."""
+    return place.selectbox(
+        label,
+        [None, *options],
+        format_func=lambda v: anything if v is None else options[v],
+        key=key,
+    )
+
+
+def between(place, label: str, key: str) -> tuple:
+    """A date range picked as DD/MM/YYYY: (first, last), either None when not chosen."""
+    dates = place.date_input(label, value=(), format="DD/MM/YYYY", key=key)
+    since, until = [*dates, None, None][:2]
+    return since, until or since
+
+
+choices = queries.choices(con, user)
+trail_tab, ledger_tab = st.tabs(["Audit trail", "Ledger"])
 
 with trail_tab:
     actors, operations = audit.trail_choices(con, user)
     choose = st.columns(4)
-    who = choose[0].selectbox("Actor", [None, *actors], format_func=lambda v: v or "Anyone")
-    operation = choose[1].selectbox(
-        "Operation", [None, *operations], format_func=lambda v: v or "Any"
-    )
-    dates = choose[2].date_input("Recorded between", value=(), format="DD/MM/YYYY")
-    experiment = choose[3].selectbox(
-        "Experiment",
-        [None, *experiments["experiment_id"]],
-        format_func=lambda v: "Any" if v is None else experiment_name(v),
-    )
-    since, until = [*dates, None, None][:2]
+    who = pick(choose[0], "Actor", actors, "trail-actor", anything="Anyone")
+    operation = pick(choose[1], "Operation", {o: o for o in operations}, "trail-operation")
+    since, until = between(choose[2], "Recorded between", "trail-dates")
+    experiment = pick(choose[3], "Experiment", choices.experiments, "trail-experiment")
     rows = audit.trail(
-        con,
-        user,
-        who=who,
-        operation=operation,
-        since=since,
-        until=until or since,
-        experiment_id=experiment,
+        con, user, who=who, operation=operation, since=since, until=until, experiment_id=experiment
     )
     format.table(rows)
     st.caption(f"{format.count(len(rows), 'audit row')}, newest first.")
     downloads(rows, "audit-trail")
 
 with ledger_tab:
-    chosen = st.selectbox(
-        "Experiment",
-        experiments["experiment_id"],
-        format_func=experiment_name,
-        key="ledger-experiment",
+    first, second = st.columns(4), st.columns(3)
+    since, until = between(first[0], "Value date between", "ledger-dates")
+    kinds = {kind: labels.value("kind", kind) for kind in choices.kinds}
+    counterparties = {name: name for name in choices.counterparties}
+    chosen = queries.EntryFilter(
+        since=since,
+        until=until,
+        kind=pick(first[1], "Kind", kinds, "ledger-kind"),
+        programme_id=pick(first[2], "Programme", choices.programmes, "ledger-programme"),
+        experiment_id=pick(first[3], "Experiment", choices.experiments, "ledger-experiment"),
+        commitment_id=pick(second[0], "Commitment", choices.commitments, "ledger-commitment"),
+        counterparty=pick(second[1], "Counterparty", counterparties, "ledger-counterparty"),
+        posted_by=pick(second[2], "Posted by", choices.people, "ledger-posted-by"),
     )
-    entries = queries.entries(con, user, experiment_id=chosen)
-    format.table(queries.commitments(con, user, experiment_id=chosen).drop(columns=["label"]))
-    format.table(entries)
+    found = queries.ledger(con, user, chosen, limit=SHOWN)
+    if chosen.experiment_id is not None:
+        st.caption("The experiment's commitments, with what has been paid against each:")
+        commitments = queries.commitments(con, user, experiment_id=chosen.experiment_id)
+        format.table(commitments.drop(columns=["label"]))
+    format.table(found.entries)
+    matched = format.count(found.count, "ledger entry", "ledger entries")
+    shown = (
+        "newest first"
+        if found.complete
+        else f"the newest {len(found.entries):,} are shown and downloaded: narrow the filters,"
+        " or use `fund export` for all of them"
+    )
     st.caption(
-        f"{format.count(len(entries), 'ledger entry', 'ledger entries')} for this experiment. "
+        f"{matched}, totalling {format_gbp(found.total)}; {shown}. "
         "Amounts are signed by their effect: decommitments and reversals are negative."
     )
-    downloads(entries, "ledger")
+    downloads(found.entries, "ledger")

@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from fund import portfolio
+from fund import labels, portfolio
 from fund.auth import Permission
-from fund.money import format_gbp
-from fund.register import Instrument, RiskRating, phase_label
+from fund.register import Instrument, RiskRating
 from ui import charts, format, session
 
 user = session.guard(Permission.READ_SUMMARY)
@@ -15,20 +14,13 @@ st.title("Portfolio")
 dashboard = portfolio.overview(con, user)
 figures = dashboard.headline
 
-row = st.columns(4)
-row[0].metric("Ring-fence", format_gbp(figures.ring_fence), help="Declared, after virements")
-row[1].metric("Allocated", format_gbp(figures.allocated), help="Given to programmes")
-row[2].metric("Committed", format_gbp(figures.committed), help="Awarded, contracted, invested")
-row[3].metric("Paid", format_gbp(figures.paid), help="Disbursed to date")
-row = st.columns(4)
-row[0].metric("Available", format_gbp(figures.available), help="Allocated, not yet committed")
-row[1].metric("Headroom", format_gbp(figures.headroom), help="Ring-fence not yet allocated")
-row[2].metric("Match funding", format_gbp(figures.match_funding), help="Partners' cash and in kind")
-row[3].metric(
-    "Leverage",
-    "–" if figures.leverage is None else f"£{figures.leverage} per £1",
-    help="Partner match funding for each £1 of public money committed",
-)
+for row in (
+    ["ring_fence", "allocated", "committed", "paid"],
+    ["available", "headroom", "match_funding", "leverage"],
+):
+    for place, name in zip(st.columns(4), row, strict=True):
+        value = labels.figure(name, getattr(figures, name))
+        place.metric(labels.FIGURES[name], value, help=labels.FIGURE_HELP[name])
 
 left, right = st.columns(2)
 left.plotly_chart(
@@ -62,21 +54,29 @@ right.plotly_chart(
 st.subheader("Experiments")
 choose = st.columns(5)
 programme = choose[0].selectbox(
-    "Programme", [None, *dashboard.by_programme["programme"]], format_func=lambda v: v or "All"
+    labels.heading("programme"),
+    [None, *dashboard.by_programme["programme"]],
+    format_func=lambda v: v or "All",
 )
 instrument = choose[1].selectbox(
-    "Instrument", [None, *Instrument], format_func=lambda v: v.label if v else "All"
+    labels.heading("instrument"),
+    [None, *Instrument],
+    format_func=lambda v: labels.value("instrument", v) if v else "All",
 )
 phase = choose[2].selectbox(
-    "Phase", [None, 0, 1, 2, 3, 4], format_func=lambda v: "All" if v is None else phase_label(v)
+    labels.heading("phase"),
+    [None, *labels.PHASES],
+    format_func=lambda v: "All" if v is None else labels.PHASES[v],
 )
 risk = choose[3].selectbox(
-    "Risk", [None, *RiskRating], format_func=lambda v: v.value.capitalize() if v else "All"
+    labels.heading("risk_rating"),
+    [None, *RiskRating],
+    format_func=lambda v: labels.value("risk_rating", v) if v else "All",
 )
 officials = portfolio.officials(con, user)
 official = (
     choose[4].selectbox(
-        "Responsible official", [None, *officials], format_func=lambda v: v or "All"
+        labels.heading("official"), [None, *officials], format_func=lambda v: v or "All"
     )
     if officials
     else None

@@ -1,4 +1,5 @@
-"""Charts of the position. Every chart has a title, axis labels and £ on its money axis.
+"""Charts of the position. Every chart has a title, axis labels and £ on its money axis;
+figures are named as everywhere else (fund.labels).
 
 Plotting is the one place money becomes float, and only for drawing.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.format import heading
+from fund.labels import heading
 
 _MONEY_AXIS = {"title": {"text": "£"}, "tickprefix": "£", "tickformat": ",.0f"}
 _COLOURS = {
@@ -79,9 +80,12 @@ def money_bars(frame: pd.DataFrame, category: str, measures: list[str], title: s
 def burn(frame: pd.DataFrame) -> go.Figure:
     """Cumulative commitments and payments by month against the ring-fence."""
     lines = [
-        ("cumulative_committed", "Committed (cumulative)", _COLOURS["committed"], None),
-        ("cumulative_paid", "Paid (cumulative)", _COLOURS["paid"], None),
-        ("ring_fence", "Ring-fence", _COLOURS["ring_fence"], "dash"),
+        (column, heading(column), _COLOURS[colour], dash)
+        for column, colour, dash in [
+            ("cumulative_committed", "committed", None),
+            ("cumulative_paid", "paid", None),
+            ("ring_fence", "ring_fence", "dash"),
+        ]
     ]
     x_axis = {
         "title": {"text": "Month (value date)"},

@@ -1,57 +1,29 @@
-"""How figures look on screen: £ with thousands separators, people's words for codes."""
+"""How tables look on screen: money as £1,234.56 (-£18,150.00), dates as 14/01/2025,
+headings and coded values in the words of :mod:`fund.labels`."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
-from fund.lifecycle import ScalingRoute
-from fund.register import Instrument, phase_label
+from fund import labels
+from fund.labels import heading, readable, words  # noqa: F401 - the names pages use
+from fund.money import format_gbp
 
+# Streamlit's own number format: right for amounts of £0 and more, but it puts a minus after
+# the £ (£-18,150.00), so a table with a negative amount is styled instead (see _styled).
 MONEY_FORMAT = "£%,.2f"
 
-# Column names as people say them; anything not listed is shown capitalised.
-HEADINGS = {
-    "ringfence": "Ring-fence",
-    "ring_fence": "Ring-fence size",
-    "written_off": "Written off",
-    "risk_rating": "Risk",
-    "user_involvement": "Service-user involvement",
-    "scaling_route": "Scaling route",
-    "match_funding": "Match funding",
-    "match_cash": "Match funding (cash)",
-    "match_in_kind": "Match funding (in kind)",
-    "committed_to_their_experiments": "Committed to their experiments",
-    "experiment_id": "Experiment #",
-    "entry_id": "Entry #",
-    "commitment_id": "Commitment #",
-    "request_id": "Request #",
-    "audit_seq": "Audit row #",
-    "value_date": "Value date",
-    "recorded_at": "Recorded at (UTC)",
-    "reversed_by": "Reversed by",
-    "requested_by": "Requested by",
-    "requested_at": "Requested at (UTC)",
-    "from_phase": "From phase",
-    "to_phase": "To phase",
-    "moved_at": "Moved at (UTC)",
-    "display_name": "Name",
-    "username": "User name",
-    "created_at": "Created (UTC)",
-    "last_sign_in": "Last sign-in (UTC)",
-    "user_id": "User #",
-    "seq": "Row #",
-    "entity_id": "Record #",
-    "from_programme": "From programme",
-    "to_programme": "To programme",
-    "from_ringfence": "From ring-fence",
-    "to_ringfence": "To ring-fence",
-}
+# Columns of free text that deserve room.
+WIDE = {"reason", "details", "purpose", "target"}
 
+# A money column is as wide as its longest amount: the grid sizes a column from the rows
+# first in view, and cut a longer amount further down ("£242,000.00" read "242,000.00").
+# Pixels per character in the grid's font, and a cell's padding with room for the sort mark.
+_CHAR_PX = 8.5
+_PADDING_PX = 34
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
 
@@ -67,64 +39,6 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
-def words(code: object) -> str:
-    return str(code).replace("_", " ").capitalize()
-
-
-def details(document: str) -> str:
-    """An audit row's recorded request, 'Amount: 25000.00 · Programme #: 2', not raw JSON."""
-    try:
-        values = json.loads(document)
-    except (TypeError, ValueError):
-        return str(document)
-    if not isinstance(values, dict):
-        return str(document)
-    return " · ".join(
-        f"{heading(name).replace(' id', ' #')}: {value}"
-        for name, value in values.items()
-        if value not in (None, "None", [], "")
-    )
-
-
-# Coded values as people say them.
-VALUE_LABELS = {
-    "instrument": lambda code: Instrument(code).label,
-    "phase": phase_label,
-    "from_phase": phase_label,
-    "to_phase": phase_label,
-    "risk_rating": words,
-    "user_involvement": words,
-    "scaling_route": lambda code: ScalingRoute(code).label,
-    "sector": words,
-    "role": words,
-    "kind": words,
-    "outcome": words,
-    "details": details,
-}
-
-# Columns of free text that deserve room.
-WIDE = {"reason", "details", "purpose", "target"}
-
-
-def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with coded values (instrument, phase, kind…) replaced by their labels."""
-    changes = {
-        column: frame[column].map(lambda v, f=f: None if pd.isna(v) else f(v))
-        for column, f in VALUE_LABELS.items()
-        if column in frame.columns and frame[column].dtype != "float64"
-    }
-    return frame.assign(**changes) if changes else frame
-
-
-def heading(column: str) -> str:
-    return HEADINGS.get(column, column.replace("_", " ").capitalize())
-
-
-def is_money(series: pd.Series) -> bool:
-    dtype = series.dtype
-    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
-
-
 def table(
     frame: pd.DataFrame,
     *,
@@ -132,22 +46,72 @@ def table(
     key: str | None = None,
     select: str | None = None,
 ):
-    """Show a query result: money as £1,234.56, headings in words, user text as plain text.
+    """Show a query result: money as £1,234.56, dates as DD/MM/YYYY, headings and codes in
+    words, user text as plain text.
 
     With ``select`` ("single-row"), the person can pick a row; the selection is returned.
     """
-    config = {
-        column: st.column_config.NumberColumn(heading(column), format=MONEY_FORMAT)
-        if is_money(frame[column])
-        else st.column_config.Column(heading(column), width="large" if column in WIDE else None)
-        for column in frame.columns
-    }
+    styled = _can_style(frame)
+    config = {column: _column(column, frame[column], styled) for column in frame.columns}
+    shown = _never(readable(frame))
     return st.dataframe(
-        readable(frame),
+        _styled(shown) if styled else shown,
         column_config=config,
         hide_index=True,
         width="stretch",
         height=height,
+        placeholder="",  # an empty cell, not "None"
         key=key,
         **({"on_select": "rerun", "selection_mode": select} if select else {}),
     )
+
+
+def _column(column: str, series: pd.Series, styled: bool):
+    label = heading(column)
+    if labels.is_money(series):
+        width = money_width(series, label)
+        return st.column_config.NumberColumn(
+            label, width=width, format=None if styled else MONEY_FORMAT
+        )
+    if column in labels.NEVER:
+        return st.column_config.Column(label)  # text: see _never
+    if labels.is_time(series):
+        return st.column_config.DatetimeColumn(label, format=labels.GRID_TIME)
+    if labels.is_date(series):
+        return st.column_config.DateColumn(label, format=labels.GRID_DATE)
+    return st.column_config.Column(label, width="large" if column in WIDE else None)
+
+
+def money_width(series: pd.Series, label: str) -> int:
+    """Pixels enough for the column's heading and its longest amount, sign and £ included."""
+    amounts = [format_gbp(v) for v in (series.min(), series.max()) if not pd.isna(v)]
+    characters = max(len(text) for text in [label, *amounts])
+    return round(characters * _CHAR_PX) + _PADDING_PX
+
+
+def _never(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns where an empty cell means 'not yet' (a last sign-in) as text that says
+    'never': the grid shows one placeholder for every empty cell of a table, and most
+    empty cells (no reversal, no commitment) should stay empty."""
+    never = {
+        column: frame[column].map(lambda value, c=column: labels.when(value, c))
+        for column in frame.columns
+        if column in labels.NEVER
+    }
+    return frame.assign(**never) if never else frame
+
+
+def _can_style(frame: pd.DataFrame) -> bool:
+    """Whether the table's money gets its text from a Styler: only when an amount is
+    negative (Streamlit's own format shows the rest right, and costs nothing on a long
+    table), and the table is small enough for pandas to style."""
+    money = [c for c in frame.columns if labels.is_money(frame[c])]
+    negative = any((frame[c] < 0).any() for c in money)
+    return negative and frame.size <= pd.get_option("styler.render.max_elements")
+
+
+def _styled(frame: pd.DataFrame):
+    """Money as -£18,150.00: Streamlit's number format would say £-18,150.00. The Styler
+    gives only the text: each cell keeps its value, so a money column sorts by amount."""
+    money = [c for c in frame.columns if labels.is_money(frame[c])]
+    return frame.style.format(format_gbp, subset=money, na_rep="")

@@ -1,33 +1,21 @@
-"""Reading the fund: its position, its burn, the audit chain and the ledger export."""
+"""Reading the fund: its position, its burn, the audit chain, the ledger and its export."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from fund import audit, audit_anchor, exports, portfolio
-from fund.cli.output import emit_json, json_option, records, show
+from fund import audit, audit_anchor, exports, labels, portfolio
+from fund.cli.output import emit_json, json_option, records, render_table, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import idempotency_key
 from fund.errors import ValidationError
 from fund.ledger import queries
+from fund.ledger.rules import Kind
 from fund.money import format_gbp
-
-HEADLINE_LABELS = {
-    "ring_fence": "Ring-fence",
-    "allocated": "Allocated to programmes",
-    "committed": "Committed",
-    "paid": "Paid",
-    "recovered": "Recovered",
-    "written_off": "Written off",
-    "outstanding": "Outstanding (committed, not paid)",
-    "available": "Available to commit",
-    "headroom": "Headroom (not yet allocated)",
-    "match_funding": "Partner match funding",
-}
-
 
 # --- the position ----------------------------------------------------------------------
 
@@ -47,8 +35,6 @@ def position(session: Session, by: str, as_json: bool) -> None:
     con, actor = session.open()
     frame = portfolio.position(con, actor, by)
     if by != portfolio.Dimension.TOTAL:
-        if by == portfolio.Dimension.SECTOR and not as_json:
-            frame = frame.assign(sector=frame["sector"].map(portfolio.label))
         show(frame, as_json, "rows", by=by)
         return
     figures = portfolio.headline(con, actor)
@@ -59,21 +45,14 @@ def position(session: Session, by: str, as_json: bool) -> None:
 
 
 def _headline_table(figures: portfolio.Headline) -> str:
-    money = {name: getattr(figures, name) for name in HEADLINE_LABELS}
-    width = max(len(label) for label in HEADLINE_LABELS.values())
-    amounts = {name: format_gbp(value) for name, value in money.items()}
-    figure_width = max(len(text) for text in amounts.values())
-    lines = [
-        f"{HEADLINE_LABELS[name]:<{width}}  {text:>{figure_width}}"
-        for name, text in amounts.items()
-    ]
-    leverage = (
-        "no commitments yet"
-        if figures.leverage is None
-        else f"£{figures.leverage} of match funding per £1 committed"
+    """Each figure named as on the Portfolio page, its amount, and what it means."""
+    shown = {name: labels.figure(name, value) for name, value in asdict(figures).items()}
+    width = max(len(labels.FIGURES[name]) for name in shown)
+    figure_width = max(len(text) for text in shown.values())
+    return "\n".join(
+        f"{labels.FIGURES[name]:<{width}}  {text:>{figure_width}}  {labels.FIGURE_HELP[name]}"
+        for name, text in shown.items()
     )
-    lines.append(f"{'Leverage':<{width}}  {leverage}")
-    return "\n".join(lines)
 
 
 # --- money over time -------------------------------------------------------------------
@@ -86,7 +65,7 @@ def burn(session: Session, as_json: bool) -> None:
     """Money committed and paid in each month (by value date), cumulative, against the ring-fence."""
     frame = portfolio.burn_by_month(*session.open())
     if not as_json:
-        frame = frame.assign(month=frame["month"].map(lambda day: day.strftime("%Y-%m")))
+        frame = frame.assign(month=frame["month"].map(lambda day: day.strftime("%b %Y")))
     show(frame, as_json, "months")
 
 
@@ -170,17 +149,54 @@ def _text(path: Path) -> str:
         raise ValidationError("anchor file", f"{path} is not text in UTF-8") from None
 
 
+def entry_filters(command: Callable) -> Callable:
+    """The options that choose ledger entries, as on the Audit page's Ledger tab."""
+    options = [
+        click.option("--since", metavar="YYYY-MM-DD", help="Value date on or after."),
+        click.option("--until", metavar="YYYY-MM-DD", help="Value date on or before."),
+        click.option(
+            "--kind", type=click.Choice([k.value for k in Kind]), help="One kind of entry."
+        ),
+        click.option("--programme", "programme_id", type=int, help="Programme #."),
+        click.option("--experiment", "experiment_id", type=int, help="Experiment #."),
+        click.option("--commitment", "commitment_id", type=int, help="Commitment #."),
+        click.option("--counterparty", help="Entries of commitments to this counterparty."),
+        click.option("--by", "posted_by", metavar="USER", help="Entries posted by this user."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.command("ledger")
+@entry_filters
+@json_option
+@pass_session
+def ledger_command(session: Session, as_json: bool, **filters: object) -> None:
+    """The ledger's entries, newest first, with their count and total; filter by value
+    date, kind, programme, experiment, commitment, counterparty or who posted them."""
+    found = queries.ledger(*session.open(), queries.EntryFilter(**filters))
+    if as_json:
+        emit_json({"count": found.count, "total": found.total, "entries": records(found.entries)})
+        return
+    click.echo(render_table(found.entries))
+    noun = "ledger entry" if found.count == 1 else "ledger entries"
+    click.echo(f"{found.count:,} {noun}, totalling {format_gbp(found.total)}.")
+
+
 @click.command()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the CSV to this file instead of stdout.",
 )
+@entry_filters
 @pass_session
-def export(session: Session, out: Path | None) -> None:
-    """The ledger as CSV: one row per entry, amounts signed, as plain decimals."""
+def export(session: Session, out: Path | None, **filters: object) -> None:
+    """The ledger as CSV, oldest first, under the headings the app shows: one row per entry,
+    amounts signed, as plain decimals; the same filters as 'fund ledger'."""
     con, actor = session.open()
-    frame = queries.entries(con, actor)
+    frame = queries.entries(con, actor, **filters)
     data = exports.csv_bytes(con, actor, frame)
     if out is None:
         click.echo(data.decode("utf-8"), nl=False)
@@ -189,4 +205,4 @@ def export(session: Session, out: Path | None) -> None:
     click.echo(f"Wrote {len(frame)} ledger entries to {out}.")
 
 
-COMMANDS: tuple[click.Command, ...] = (position, burn, audit_group, export)
+COMMANDS: tuple[click.Command, ...] = (position, burn, audit_group, ledger_command, export)

@@ -1,14 +1,16 @@
-"""The audit page: the auditor reads the trail with filters, checks the chain (and sees the
-broken row once the database is tampered with), reads the ledger by experiment and can
-download what is on screen. Nothing on the page writes."""
+"""The audit page: the auditor reads the trail in words with filters, checks the chain (and
+sees the broken row once the database is tampered with), reads the whole ledger with filters,
+a count and a total, and can download exactly what is on screen. Nothing on the page writes."""
 
-import json
 from datetime import date, timedelta
+from decimal import Decimal
 
+import pandas as pd
 import pytest
 
-from fund import db, ledger
+from fund import db, exports, labels, ledger, users
 from fund.auth import Role
+from fund.ledger import Payment
 from tests.app.helpers import (
     counts,
     errors,
@@ -17,12 +19,14 @@ from tests.app.helpers import (
     successes,
     visible,
 )
+from tests.app.tables import columns, money_columns, shown
 from tests.conftest import key
 
 PAGE = "pages/audit.py"
 # Audit rows of the fixtures: 1 the first admin, 2–5 users, 6–7 ring-fences, 8–9 programmes,
 # 10–13 experiments (10 is the small grant), 14 the allocation; then 15 commit and 16 pay.
 ROWS = 16
+TODAY = f"{db.today():%d/%m/%Y}"
 
 
 @pytest.fixture
@@ -34,43 +38,118 @@ def reviewed(con, people, committed):
     return committed
 
 
+@pytest.fixture
+def wide(con, people, reviewed):
+    """Entries #4–#6 as in bug 7: £18,150.00 allocated and reversed (-£18,150.00), then
+    £242,000.00 allocated to the other programme by the second fund manager."""
+    top_up = ledger.allocate(
+        con, people.manager, programme_id=1, amount="18150.00", reason="top-up", key=key()
+    )
+    ledger.reverse(con, people.manager, entry_id=top_up.entity_id, reason="twice", key=key())
+    ledger.allocate(
+        con,
+        people.second_manager,
+        programme_id=reviewed.other_programme_id,
+        amount="242000.00",
+        reason="second challenge",
+        key=key(),
+    )
+    return reviewed
+
+
+@pytest.fixture
+def long_ledger(con, people, reviewed):
+    """1,003 entries: the three of ``reviewed`` and a payment run of 1,000 payments of £1."""
+    payments = [
+        Payment(
+            commitment_id=1,
+            amount=Decimal("1.00"),
+            value_date=db.today(),
+            reason="weekly run",
+            key=f"run/{n}",
+        )
+        for n in range(1000)
+    ]
+    ledger.pay_run(con, people.manager, payments)
+    return reviewed
+
+
 def trail(at):
     return at.dataframe[0].value
+
+
+def entries(at):
+    """The Ledger tab's entries: its last table."""
+    return at.dataframe[-1].value
 
 
 def trail_caption(at) -> str:
     return next(c.value for c in at.caption if "audit rows" in c.value)
 
 
-def test_the_trail_shows_every_audit_row_newest_first(app, people, reviewed, con):
+def ledger_caption(at) -> str:
+    return next(c.value for c in at.caption if "ledger entr" in c.value)
+
+
+# --- the audit trail --------------------------------------------------------------------------
+
+
+def test_the_trail_shows_every_audit_row_newest_first_in_words(app, people, reviewed, con):
     at = app(people.auditor, PAGE)
 
     assert not at.exception
     rows = trail(at)
     assert list(rows["seq"]) == list(range(ROWS, 0, -1))
     newest = rows.iloc[0]
-    assert (newest["actor"], newest["operation"], newest["entity"], newest["reason"]) == (
-        "manager",
+    assert (newest["actor"], newest["operation"], newest["record"], newest["reason"]) == (
+        "Mo Manager (manager)",
         "pay",
-        "ledger entry",
+        "Ledger entry #3",
         "first tranche",
     )
-    assert "3000.00" in newest["details"]
+    assert newest["details"] == (
+        f"Amount: £3,000.00 · Commitment: #1 · Trial of small_grant → Youth Trust"
+        f" · Value date: {TODAY}"
+    )
+    assert rows.iloc[2]["details"] == (
+        f"Amount: £100,000.00 · Programme: Young people into work · Value date: {TODAY}"
+    )
+    assert rows.iloc[1]["record"] == "Commitment #1: Trial of small_grant → Youth Trust"
     assert trail_caption(at) == f"{ROWS} audit rows, newest first."
-    headings = {
-        c: v["label"] for c, v in json.loads(at.dataframe[0].proto.columns).items() if "label" in v
-    }
+    headings = {c: v.get("label") for c, v in columns(at.dataframe[0]).items()}
     assert headings["seq"] == "Row #"
-    assert headings["entity_id"] == "Record #"
-    assert headings["recorded_at"].startswith("Recorded at")
+    assert headings["record"] == "Record"
+    assert headings["recorded_at"] == "Recorded at (UTC)"
     # Filters, a check and an anchor, but nothing to type into.
     assert not at.text_input
     assert [b.label for b in at.main.button] == ["Verify the audit chain", "Anchor the chain head"]
 
 
+def test_audit_details_name_roles_people_and_programmes_in_words(app, people, funded, con):
+    users.set_role(
+        con, people.admin, username="second", role="board_member", reason="moved", key=key()
+    )
+    at = app(people.auditor, PAGE)
+
+    rows = trail(at)
+    assert rows.iloc[0]["details"] == "Role: Board member · User name: second"
+    assert rows.iloc[0]["actor"] == "Ada Admin (admin)"
+    assert rows.iloc[0]["record"] == "User #3: Sam Second (second)"
+    added = rows[rows["operation"] == "add programme"].iloc[-1]
+    assert added["record"] == "Programme #1: Young people into work"
+    assert added["details"] == (
+        "Name: Young people into work · Ring-fence: Innovation Fund"
+        " · Target: Halve youth unemployment in the borough"
+    )
+    experiment = rows[rows["operation"] == "add experiment"].iloc[-1]["details"]
+    assert experiment.startswith("Instrument: Small grant · Responsible official: Pat Official")
+    assert "Partners: Northborough University (Match funding (in kind): £1,500.00," in experiment
+    assert "Phase: 1 design & discovery · Programme: Young people into work" in experiment
+
+
 def test_the_trail_filters_by_actor_operation_experiment_and_date(app, people, reviewed, con):
     at = app(people.auditor, PAGE)
-    assert select(at, "Actor").options == ["Anyone", "admin", "manager"]
+    assert select(at, "Actor").options == ["Anyone", "Ada Admin (admin)", "Mo Manager (manager)"]
 
     select(at, "Actor").set_value("admin").run()
     assert list(trail(at)["operation"]) == ["add user"] * 4 + ["bootstrap admin"]
@@ -81,16 +160,19 @@ def test_the_trail_filters_by_actor_operation_experiment_and_date(app, people, r
     assert list(trail(at)["seq"]) == [14]
 
     select(at, "Operation").set_value(None)
-    select(at, "Experiment").set_value(reviewed.experiments["small_grant"]).run()
+    at.selectbox(key="trail-experiment").set_value(reviewed.experiments["small_grant"]).run()
     assert list(trail(at)["operation"]) == ["pay", "commit", "add experiment"]
 
-    select(at, "Experiment").set_value(None)
+    at.selectbox(key="trail-experiment").set_value(None)
     today = db.today()
-    at.date_input[0].set_value((today - timedelta(days=1), today)).run()
+    at.date_input(key="trail-dates").set_value((today - timedelta(days=1), today)).run()
     assert len(trail(at)) == ROWS
-    at.date_input[0].set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
+    at.date_input(key="trail-dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
     assert len(trail(at)) == 0
     assert trail_caption(at) == "0 audit rows, newest first."
+
+
+# --- the chain check --------------------------------------------------------------------------
 
 
 def test_the_chain_check_says_ok_and_names_the_broken_row_after_tampering(
@@ -127,36 +209,132 @@ def test_an_altered_audit_row_is_named_by_the_chain_check(app, people, reviewed,
     assert message.endswith(") was altered")
 
 
-def test_the_ledger_by_experiment_lists_its_commitments_and_entries(app, people, reviewed, con):
+def test_details_altered_into_bad_json_still_show_as_they_are(app, people, reviewed, con):
+    con.execute("UPDATE audit_log SET details = 'not {json' WHERE seq = 15")
     at = app(people.auditor, PAGE)
 
+    assert not at.exception
+    assert trail(at).iloc[1]["details"] == "not {json"
+
+
+# --- the whole ledger -------------------------------------------------------------------------
+
+
+def test_the_ledger_lists_every_entry_newest_first_with_its_count_and_total(
+    app, people, reviewed, con
+):
+    at = app(people.auditor, PAGE)
+
+    rows = entries(at)
+    assert list(rows["entry_id"]) == [3, 2, 1]
+    assert list(rows["kind"]) == ["Disbursement", "Commitment", "Allocation"]
+    assert [str(a) for a in rows["amount"]] == ["3000.00", "8000.00", "100000.00"]
+    assert list(rows["actor"]) == ["Mo Manager (manager)"] * 3
+    assert ledger_caption(at).startswith("3 ledger entries, totalling £111,000.00; newest first.")
+
+
+def test_the_ledger_filters_by_every_field_an_auditor_asks_for(app, people, wide, con):
+    at = app(people.auditor, PAGE)
+    assert list(entries(at)["entry_id"]) == [6, 5, 4, 3, 2, 1]
+    filters = [
+        "ledger-kind",
+        "ledger-programme",
+        "ledger-experiment",
+        "ledger-commitment",
+        "ledger-counterparty",
+        "ledger-posted-by",
+    ]
+
+    def only(key, value):
+        for other in filters:
+            at.selectbox(key=other).set_value(None)
+        at.selectbox(key=key).set_value(value).run()
+        return list(entries(at)["entry_id"])
+
+    assert at.selectbox(key="ledger-kind").options[:3] == ["Any", "Allocation", "Virement"]
+    assert only("ledger-kind", "disbursement") == [3]
+    assert only("ledger-programme", wide.other_programme_id) == [6]
+    assert only("ledger-experiment", wide.experiments["small_grant"]) == [3, 2]
+    assert only("ledger-commitment", 1) == [3, 2]
+    assert only("ledger-counterparty", "Youth Trust") == [3, 2]
+    assert at.selectbox(key="ledger-posted-by").options == [
+        "Any",
+        "Mo Manager (manager)",
+        "Sam Second (second)",
+    ]
+    assert only("ledger-posted-by", "second") == [6]
+    assert ledger_caption(at).startswith("1 ledger entry, totalling £242,000.00; newest first.")
+
+    only("ledger-kind", None)
+    today = db.today()
+    at.date_input(key="ledger-dates").set_value((today, today)).run()
+    assert len(entries(at)) == 6
+    at.date_input(key="ledger-dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
+    assert len(entries(at)) == 0
+    assert ledger_caption(at).startswith("0 ledger entries, totalling £0.00;")
+
+
+def test_choosing_an_experiment_shows_its_commitments_above_its_entries(app, people, reviewed, con):
+    at = app(people.auditor, PAGE)
     at.selectbox(key="ledger-experiment").set_value(reviewed.experiments["small_grant"]).run()
 
-    commitments, entries = at.dataframe[1].value, at.dataframe[2].value
+    commitments = at.dataframe[1].value
     assert list(commitments["counterparty"]) == ["Youth Trust"]
     assert [str(commitments.iloc[0][c]) for c in ("committed", "paid", "unpaid")] == [
         "8000.00",
         "3000.00",
         "5000.00",
     ]
-    assert list(entries["entry_id"]) == [2, 3]
-    assert list(entries["kind"]) == ["Commitment", "Disbursement"]
-    assert [str(a) for a in entries["amount"]] == ["8000.00", "3000.00"]
-    assert list(entries["reason"]) == ["grant agreed", "first tranche"]
-    money = json.loads(at.dataframe[2].proto.columns)["amount"]
-    assert money["type_config"]["format"] == "£%,.2f"
-    assert any(c.value.startswith("2 ledger entries for this experiment.") for c in at.caption)
-
-    at.selectbox(key="ledger-experiment").set_value(reviewed.experiments["pbr_contract"]).run()
-    assert len(at.dataframe[2].value) == 0
+    assert list(entries(at)["entry_id"]) == [3, 2]
 
 
-def test_the_trail_and_the_ledger_can_be_downloaded_as_csv_and_excel(app, people, reviewed):
+def test_money_is_never_cut_and_reads_minus_pounds_in_every_table(app, people, wide, con):
+    """Bug 7: '£242,000.00' showed as '242,000.00' and -£18,150.00 as 'E-18,150.00'."""
+    at = app(people.auditor, PAGE)
+    assert [money_columns(table) for table in at.dataframe] == [[], ["amount"]]
+    amounts = list(shown(at.dataframe[-1])["amount"])
+    assert amounts[:3] == ["£242,000.00", "-£18,150.00", "£18,150.00"]
+
+    at.selectbox(key="ledger-experiment").set_value(wide.experiments["small_grant"]).run()
+    assert [money_columns(table) for table in at.dataframe] == [
+        [],
+        ["committed", "paid", "unpaid", "recovered", "written_off"],
+        ["amount"],
+    ]
+
+
+def test_dates_read_day_month_year_and_times_say_utc(app, people, reviewed):
     at = app(people.auditor, PAGE)
 
-    downloads = {d.key: d for d in at.get("download_button")}
+    trail_config, ledger_config = columns(at.dataframe[0]), columns(at.dataframe[-1])
+    assert trail_config["recorded_at"]["type_config"] == {
+        "type": "datetime",
+        "format": "DD/MM/YYYY HH:mm",
+    }
+    assert ledger_config["value_date"]["type_config"] == {"type": "date", "format": "DD/MM/YYYY"}
+    assert ledger_config["recorded_at"]["label"] == "Recorded at (UTC)"
+    assert ledger_config["recorded_at"]["type_config"]["format"] == "DD/MM/YYYY HH:mm"
 
-    assert {key: d.label for key, d in downloads.items()} == {
+
+def test_downloads_hold_exactly_the_ledger_and_trail_on_screen(app, people, wide, monkeypatch):
+    exported = {}
+    csv_bytes = exports.csv_bytes
+
+    def spy(con, actor, frame):
+        exported[len(exported)] = frame
+        return csv_bytes(con, actor, frame)
+
+    monkeypatch.setattr(exports, "csv_bytes", spy)
+    at = app(people.auditor, PAGE)
+    at.selectbox(key="ledger-kind").set_value("allocation").run()
+
+    assert len(exported) % 2 == 0
+    trail_file, ledger_file = exported[len(exported) - 2], exported[len(exported) - 1]
+    pd.testing.assert_frame_equal(trail_file, trail(at), check_dtype=False)
+    pd.testing.assert_frame_equal(labels.readable(ledger_file), entries(at), check_dtype=False)
+    assert list(ledger_file["entry_id"]) == [6, 5, 4, 1]
+    downloads = {d.key: d for d in at.get("download_button")}
+    assert {name: d.label for name, d in downloads.items()} == {
         "audit-trail-csv": "Download CSV",
         "audit-trail-xlsx": "Download Excel",
         "ledger-csv": "Download CSV",
@@ -165,6 +343,19 @@ def test_the_trail_and_the_ledger_can_be_downloaded_as_csv_and_excel(app, people
     for name, d in downloads.items():
         assert d.proto.url, name
         assert not d.proto.disabled, name
+
+
+def test_a_ledger_longer_than_the_screen_says_how_much_is_shown_and_downloaded(
+    app, people, long_ledger
+):
+    at = app(people.auditor, PAGE)
+
+    assert len(entries(at)) == 1000
+    assert entries(at)["entry_id"].iloc[0] == 1003
+    assert ledger_caption(at).startswith(
+        "1,003 ledger entries, totalling £112,000.00; the newest 1,000 are shown and"
+        " downloaded: narrow the filters, or use `fund export` for all of them."
+    )
 
 
 @pytest.mark.parametrize("role", [Role.FUND_MANAGER, Role.BOARD_MEMBER, Role.ADMIN])
@@ -176,6 +367,9 @@ def test_roles_without_the_review_permission_see_only_not_permitted(app, people,
     (message,) = errors(at)
     assert message.startswith("Not permitted:")
     assert message.endswith("cannot review the audit trail.")
+
+
+# --- anchors ----------------------------------------------------------------------------------
 
 
 def test_an_anchor_is_printed_to_keep_and_catches_a_rewritten_tail(app, people, reviewed, con):

@@ -5,13 +5,14 @@ import json
 
 import pytest
 
-from fund import ledger, register
+from fund import labels, ledger, register
 from fund.register import Instrument, RiskRating
 from tests.app.helpers import (
     errors,
     select,
     visible,
 )
+from tests.app.tables import money_columns
 from tests.conftest import key
 
 PAGE = "pages/portfolio.py"
@@ -62,7 +63,7 @@ def test_every_reader_sees_the_headline_figures_in_pounds_and_pence(app, people,
 
     assert not at.exception
     assert metrics(at) == {
-        "Ring-fence": "£1,200,000.00",
+        "Ring-fence size": "£1,200,000.00",
         "Allocated": "£100,000.00",
         "Committed": "£8,000.00",
         "Paid": "£3,000.00",
@@ -76,6 +77,17 @@ def test_every_reader_sees_the_headline_figures_in_pounds_and_pence(app, people,
     # A reader's page offers filters and nothing to write with.
     assert not at.text_input
     assert not at.main.button
+
+
+def test_each_figure_is_named_and_explained_as_everywhere_else(app, people, spent):
+    """One place names the figures: the Portfolio page, `fund position` and the table of
+    what a write changed all read them from fund.labels."""
+    at = app(people.manager, PAGE)
+
+    shown = {m.label: m.proto.help for m in at.metric}
+    named = ["ring_fence", "allocated", "committed", "paid", "available", "headroom"]
+    named += ["match_funding", "leverage"]
+    assert shown == {labels.FIGURES[n]: labels.FIGURE_HELP[n] for n in named}
 
 
 def test_before_any_money_the_figures_are_zero_and_leverage_is_a_dash(app, people, portfolio):
@@ -112,9 +124,8 @@ def test_the_experiments_table_shows_money_as_pounds_and_codes_in_words(app, peo
     (table,) = at.dataframe
     config = json.loads(table.proto.columns)
     shown = table.value
-    for column in ("committed", "paid", "match_funding"):
-        assert config[column]["type_config"]["format"] == "£%,.2f", column
-    assert config["risk_rating"]["label"] == "Risk"
+    assert money_columns(table) == ["committed", "paid", "match_funding"]
+    assert config["risk_rating"]["label"] == "Risk rating"
     assert all("_" not in v["label"] for v in config.values() if "label" in v), config
     row = shown.set_index("title").loc["Trial of small_grant"]
     assert row["instrument"] == "Small grant"
@@ -136,7 +147,7 @@ def test_each_filter_narrows_the_experiments_table(app, people, spent):
             ["Credit union outreach", "Trial of social_venture"],
         ),
         ("Phase", 3, ["Credit union outreach"]),
-        ("Risk", RiskRating.MEDIUM, [t for t in everything if t != "Credit union outreach"]),
+        ("Risk rating", RiskRating.MEDIUM, [t for t in everything if t != "Credit union outreach"]),
         ("Responsible official", "Lee Official", ["Credit union outreach"]),
     ]
     for label, value, expected in filters:

@@ -171,13 +171,13 @@ def test_a_command_on_a_missing_database_says_how_to_create_one(tmp_path):
 def test_the_export_is_csv_with_a_header_and_one_row_per_entry(prepared):
     rows = csv_rows(fund(prepared.path, "export", user="auditor"))
     assert len(rows) == counts(prepared.path)[1] == 1
-    (allocation,) = rows
-    assert allocation["kind"] == "allocation"
-    assert allocation["amount"] == "100000.00"
-    assert allocation["programme"] == "Young people into work"
-    assert allocation["actor"] == "manager"
-    assert allocation["reason"] == "first tranche"
-    assert allocation["commitment_id"] == allocation["reverses"] == ""
+    (allocation,) = rows  # under the headings the app shows
+    assert allocation["Kind"] == "Allocation"
+    assert allocation["Amount"] == "100000.00"
+    assert allocation["Programme"] == "Young people into work"
+    assert allocation["Actor"] == "Manager (manager)"
+    assert allocation["Reason"] == "first tranche"
+    assert allocation["Commitment #"] == allocation["Reverses entry #"] == ""
 
 
 # --- refusals: one line naming the field, exit status 1, nothing written ----------------------
@@ -414,10 +414,10 @@ def test_a_virement_moves_money_only_once_a_second_person_approves(copy):
         "Young people into work": "90000.00",
     }
     rows = csv_rows(fund(copy.path, "export"))
-    assert [(r["kind"], r["programme"], r["amount"], r["request_id"]) for r in rows] == [
-        ("allocation", "Young people into work", "100000.00", ""),
-        ("virement", "Young people into work", "-10000.00", "1"),
-        ("virement", "Financial inclusion", "10000.00", "1"),
+    assert [(r["Kind"], r["Programme"], r["Amount"], r["Request #"]) for r in rows] == [
+        ("Allocation", "Young people into work", "100000.00", ""),
+        ("Virement", "Young people into work", "-10000.00", "1"),
+        ("Virement", "Financial inclusion", "10000.00", "1"),
     ]
 
 
