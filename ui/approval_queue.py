@@ -29,7 +29,7 @@ def _card(request: dict, *, own: bool) -> None:
     number = request["request_id"]
     st.markdown(f"**Request #{number}: {format.plain(what(request))}**")
     st.text(
-        f"Asked by {request['requested_by']} on {request['requested_at']:%d/%m/%Y at %H:%M} UTC"
+        f"Asked by {request['asked_by']} on {request['requested_at']:%d/%m/%Y at %H:%M} UTC"
         f"\nWhy: {request['reason']}"
     )
     if own:

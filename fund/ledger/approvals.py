@@ -253,7 +253,8 @@ def pending(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
     require(con, actor, Permission.READ_LEDGER)
     return frame(
         con,
-        "SELECT q.request_id, q.kind, q.amount, u.username AS requested_by, q.requested_at,"
+        "SELECT q.request_id, q.kind, q.amount, u.username AS requested_by,"
+        " format('{} ({})', u.display_name, u.username) AS asked_by, q.requested_at,"
         " q.reason, fp.name AS from_programme, tp.name AS to_programme,"
         " fr.name AS from_ringfence, tr.name AS to_ringfence, x.title AS experiment,"
         " q.counterparty"
