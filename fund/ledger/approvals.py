@@ -17,7 +17,7 @@ import pandas as pd
 
 from fund import audit_state, register
 from fund.auth import Permission, User, require
-from fund.db import duplicate_key, frame
+from fund.db import duplicate_key, frame, today
 from fund.errors import NotFound, RingfenceError, SecondPersonRequired, ValidationError
 from fund.ledger.posting import check, open_commitment, post
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
@@ -208,7 +208,8 @@ def decide(
         posting = replace(step, reason=row[11])
         if row[1] == "virement":
             legs = _virement_legs(row[4], row[5], row[6], row[7], row[2], number)
-            post(posting, legs, Attempt(label="virement", amount=row[2]), step.at.date())
+            # Dated on the books' (UK) day of the approval, as every value date is.
+            post(posting, legs, Attempt(label="virement", amount=row[2]), today())
             step.said = (
                 f"Request #{number} approved: the virement of {format_gbp(row[2])} is posted."
             )
