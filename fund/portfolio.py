@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from fund import register
+from fund import labels, register
 from fund.auth import Permission, User, may, require
 from fund.db import frame, transaction
 from fund.register import Instrument, Phase, RiskRating, phase_label
@@ -419,13 +419,10 @@ def officials(con: duckdb.DuckDBPyConnection, actor: User) -> list[str]:
 
 
 def changes(before: Headline, after: Headline) -> list[tuple[str, Decimal, Decimal]]:
-    """The headline figures a write moved, as (figure, before, after), for 'what changed'."""
+    """The headline figures a write moved, as (figure, before, after), for 'what changed';
+    each named as the Portfolio page names it."""
     return [
-        (
-            name.replace("_", " ").capitalize().replace("Ring fence", "Ring-fence"),
-            getattr(before, name),
-            getattr(after, name),
-        )
+        (labels.FIGURES[name], getattr(before, name), getattr(after, name))
         for name in POSITION_FIGURES
         if getattr(before, name) != getattr(after, name)
     ]
