@@ -2,13 +2,13 @@
 
 The ledger is covered by the chain entry by entry; everything else that decides where money
 is reported or who may move it (ring-fences, programmes, experiments and their partners,
-commitments, approval requests and decisions, users and their passwords, settings, anchors)
-is standing data that a write changes in place. So each write names the rows it wrote
-(:meth:`fund.unit_of_work.Step.record`), and their state, as text built here in SQL, is
-stored beside its audit row in ``audit_state`` and covered by that row's hash. ``verify``
-then compares every current row of every table in :data:`RECORDED` with its last recorded
-state: a row edited, inserted or deleted outside the services is named, whichever table it
-is in. A new table is covered by declaring it here, not by new SQL.
+commitments, approval requests and decisions, users and their passwords, settings, anchors,
+lock-outs lifted, signed-in sessions) is standing data that a write changes in place. So each
+write names the rows it wrote (:meth:`fund.unit_of_work.Step.record`), and their state, as
+text built here in SQL, is stored beside its audit row in ``audit_state`` and covered by that
+row's hash. ``verify`` then compares every current row of every table in :data:`RECORDED`
+with its last recorded state: a row edited, inserted or deleted outside the services is
+named, whichever table it is in. A new table is covered by declaring it here, not by new SQL.
 
 A recorded state is one text per row, or per group of child rows sharing a key (an
 experiment's partners, its scaling routes), so that a write replacing the group records it
@@ -196,6 +196,21 @@ RECORDED: tuple[Recorded, ...] = (
         key_type="INTEGER",
         fields=("seq", "row_hash", "anchored_at", "actor_id"),
     ),
+    Recorded(
+        table="sign_in_release",
+        name="the unlock history of user name '{}'",
+        key="username",
+        key_type="VARCHAR",
+        fields=("released_at", "actor_id"),
+        grouped=True,
+    ),
+    Recorded(
+        table="app_session",
+        name="session #{}",
+        key="session_id",
+        key_type="INTEGER",
+        fields=("token_sha256", "user_id", "created_at", "expires_at", "ended_at"),
+    ),
 )
 BY_TABLE = {recorded.table: recorded for recorded in RECORDED}
 
@@ -250,21 +265,34 @@ def _gone(con: duckdb.DuckDBPyConnection, seq: int, table: str, key: str) -> lis
 
 
 def record_all(con: duckdb.DuckDBPyConnection, seq: int) -> list[StateRow]:
-    """Store the state of every row of every recorded table at audit row ``seq`` (a baseline)."""
+    """Store the state of every row of every recorded table at audit row ``seq`` (a baseline).
+
+    A baseline is taken while migrating, so only the recorded tables the database has so
+    far are read; tables a later migration creates start empty and need none.
+    """
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables()"
+            " WHERE database_name = current_database() AND schema_name = current_schema()"
+        ).fetchall()
+    }
+    tables = [r for r in RECORDED if r.table in present]
     stored = con.execute(
         "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608 - declared names
-        f" SELECT ?, tbl, row_key, state FROM ({current_states()})"
+        f" SELECT ?, tbl, row_key, state FROM ({current_states(tables)})"
         " RETURNING tbl, row_key, state",
         [seq],
     ).fetchall()
     return sorted(stored, key=lambda row: (row[0], row[1]))
 
 
-def current_states() -> str:
-    """SQL of (tbl, row_key, state) for every row of every recorded table, as verify reads it."""
+def current_states(tables: tuple[Recorded, ...] | list[Recorded] = RECORDED) -> str:
+    """SQL of (tbl, row_key, state) for every row of every recorded table (or of ``tables``),
+    as verify reads it."""
     return "\nUNION ALL\n".join(
         f"SELECT '{r.table}' AS tbl, row_key, state FROM ({r.states()})"  # noqa: S608
-        for r in RECORDED
+        for r in tables
     )
 
 

@@ -38,6 +38,11 @@ class Role(StrEnum):
     def label(self) -> str:
         return self.value.replace("_", " ")
 
+    @property
+    def one(self) -> str:
+        """The role as a sentence says it: 'an auditor', 'a fund manager'."""
+        return f"{'an' if self.label[0] in 'aeiou' else 'a'} {self.label}"
+
 
 class Permission(StrEnum):
     """What a service may be asked to do; the value reads as 'not permitted to …'."""
@@ -57,6 +62,7 @@ class Permission(StrEnum):
     BACKUP = "back up and restore the database"
     REVIEW = "review the audit trail"
     READ_PEOPLE = "see who is responsible for each experiment"
+    SIGN_IN = "sign in to the app"
 
 
 _MONEY = {
@@ -76,10 +82,16 @@ _READ_ALL = {
 }
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.FUND_MANAGER: frozenset(_MONEY | _READ_ALL | {Permission.VERIFY_AUDIT}),
-    Role.AUDITOR: frozenset(_READ_ALL | {Permission.VERIFY_AUDIT, Permission.REVIEW}),
-    Role.BOARD_MEMBER: frozenset({Permission.READ_SUMMARY}),
-    Role.ADMIN: frozenset({Permission.MANAGE_USERS, Permission.VERIFY_AUDIT, Permission.BACKUP}),
+    Role.FUND_MANAGER: frozenset(
+        _MONEY | _READ_ALL | {Permission.VERIFY_AUDIT, Permission.SIGN_IN}
+    ),
+    Role.AUDITOR: frozenset(
+        _READ_ALL | {Permission.VERIFY_AUDIT, Permission.REVIEW, Permission.SIGN_IN}
+    ),
+    Role.BOARD_MEMBER: frozenset({Permission.READ_SUMMARY, Permission.SIGN_IN}),
+    Role.ADMIN: frozenset(
+        {Permission.MANAGE_USERS, Permission.VERIFY_AUDIT, Permission.BACKUP, Permission.SIGN_IN}
+    ),
 }
 
 _hasher = PasswordHasher()
@@ -150,7 +162,10 @@ def find_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
     return User(user_id=row[0], username=row[1], display_name=row[2], role=Role(row[3]))
 
 
-def parse_role(value: str) -> Role:
+def parse_role(value: str | None) -> Role:
+    """The role named by ``value``; there is no default, so a missing role is refused."""
+    if value is None or not value.strip():
+        raise ValidationError("role", "choose one")
     normalised = value.strip().lower().replace(" ", "_").replace("-", "_")
     try:
         return Role(normalised)
@@ -159,14 +174,49 @@ def parse_role(value: str) -> Role:
         raise ValidationError("role", f"must be one of {choices}, not {value!r}") from None
 
 
-_RECENT_FAILURES = """
-SELECT count(*), max(attempted_at)
-FROM sign_in_attempt
-WHERE username = ? AND NOT succeeded AND attempted_at > ?
-  AND attempted_at > coalesce(
-      (SELECT max(attempted_at) FROM sign_in_attempt WHERE username = ? AND succeeded),
-      '-infinity'::TIMESTAMP)
+# Every name locked at $now (or only $name) and when its lock ends: when its MAX_FAILURES-th
+# most recent failure leaves the window, so that fewer than MAX_FAILURES remain. Failures
+# count from the name's last success or release (an admin's unlock, a password reset),
+# whichever is later. One definition for signing in and for the admin's list of users;
+# its parameters come from :func:`lock_parameters`.
+LOCKS = """
+WITH cleared AS (
+    SELECT username, max(since) AS since
+    FROM (SELECT username, attempted_at AS since FROM sign_in_attempt WHERE succeeded
+          UNION ALL
+          SELECT username, released_at FROM sign_in_release)
+    WHERE $name IS NULL OR username = $name
+    GROUP BY username
+),
+failures AS (
+    SELECT a.username, a.attempted_at,
+           row_number() OVER (PARTITION BY a.username ORDER BY a.attempted_at DESC) AS nth
+    FROM sign_in_attempt AS a
+    LEFT JOIN cleared AS c USING (username)
+    WHERE NOT a.succeeded AND a.attempted_at > $now - $lock
+      AND a.attempted_at > coalesce(c.since, '-infinity'::TIMESTAMP)
+      AND ($name IS NULL OR a.username = $name)
+)
+SELECT username, attempted_at + $lock AS locked_until
+FROM failures
+WHERE nth = $max_failures
 """
+
+
+def lock_parameters(now: datetime, name: str | None = None) -> dict[str, object]:
+    """The parameters of :data:`LOCKS`: locks at ``now`` (UTC) of ``name``, or of everyone."""
+    return {
+        "name": name,
+        "now": now,
+        "lock": timedelta(minutes=LOCK_MINUTES),
+        "max_failures": MAX_FAILURES,
+    }
+
+
+def locked_until(con: duckdb.DuckDBPyConnection, username: str, now: datetime) -> datetime | None:
+    """When the name's lock ends, or None when it is not locked at ``now`` (UTC)."""
+    found = con.execute(LOCKS, lock_parameters(now, username)).fetchall()
+    return found[0][1] if found else None
 
 
 # DuckDB lets one process at a time write a database file, so within that process this
@@ -181,8 +231,9 @@ def sign_in(con: duckdb.DuckDBPyConnection, username: str, password: str) -> Use
     """Authenticate a person at the sign-in form, locking a name after repeated failures.
 
     After :data:`MAX_FAILURES` wrong passwords in a row within :data:`LOCK_MINUTES`, the name
-    is refused (even with the right password) until :data:`LOCK_MINUTES` after the last one.
-    Every attempt is recorded, so admins and auditors can see them.
+    is refused (even with the right password) until fewer than that many remain within the
+    last :data:`LOCK_MINUTES`, or an admin lifts the lock (``users.unlock``, or a password
+    reset). Every attempt is recorded, so admins and auditors can see them.
 
     Counting is atomic: an attempt is recorded as a failure *before* its password is checked,
     in the same locked step that counts the failures so far, and only turned into a success
@@ -211,11 +262,9 @@ def _claim_attempt(con: duckdb.DuckDBPyConnection, name: str) -> datetime:
             # Two attempts within one clock tick still get distinct times (each is its own
             # row); a clock set back by more than a tick is simply followed.
             now = _last_attempt_at + timedelta(microseconds=1)
-        window = now - timedelta(minutes=LOCK_MINUTES)
-        failures, last = con.execute(_RECENT_FAILURES, [name, window, name]).fetchone()
-        if failures >= MAX_FAILURES:
-            wait = last + timedelta(minutes=LOCK_MINUTES) - now
-            raise SignInLocked(max(1, ceil(wait.total_seconds() / 60)))
+        until = locked_until(con, name, now)
+        if until is not None:
+            raise SignInLocked(max(1, ceil((until - now).total_seconds() / 60)))
         with transaction(con):
             con.execute("INSERT INTO sign_in_attempt VALUES (?, ?, FALSE)", [name, now])
         _last_attempt_at = now

@@ -1,12 +1,28 @@
-"""Managing who may act on the fund: the first admin, new users, roles, deactivation."""
+"""Managing who may act on the fund: the first admin, new users, roles, deactivation,
+password resets and lifting a lock-out.
+
+Each change's confirmation (``Written.said``) says in words what it did, for the app and
+the CLI alike: "jdoe is now an auditor".
+"""
 
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
-from fund import audit, audit_state
-from fund.auth import Permission, Role, User, find_user, hash_password, parse_role, require
+from fund import audit, audit_state, sessions
+from fund.auth import (
+    LOCKS,
+    Permission,
+    Role,
+    User,
+    find_user,
+    hash_password,
+    lock_parameters,
+    locked_until,
+    parse_role,
+    require,
+)
 from fund.db import duplicate_key, frame, transaction, utc_now
 from fund.errors import ValidationError
 from fund.unit_of_work import Request, Step, Written, perform, required_text
@@ -110,29 +126,38 @@ def add_user(
             password_hash=password_hash,
         )
         step.record("app_user", user_id)
+        step.said = f"{username} was added as {chosen.one}."
         return "user", user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
 
 
+_PEOPLE = f"""
+WITH locks AS ({LOCKS})
+SELECT u.user_id, u.username, u.display_name, u.role, u.active, l.locked_until, u.created_at,
+       (SELECT max(attempted_at) FROM sign_in_attempt AS a
+        WHERE a.username = u.username AND a.succeeded) AS last_sign_in
+FROM app_user AS u
+LEFT JOIN locks AS l USING (username)
+ORDER BY u.username
+"""  # noqa: S608 - the fixed SQL of fund.auth
+
+
 def people(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
-    """Every user with role and status, and their last successful sign-in; never a hash."""
+    """Every user with role and status, when their lock-out ends (UTC; empty when not
+    locked) and their last successful sign-in; never a hash."""
     require(con, actor, Permission.MANAGE_USERS)
-    return frame(
-        con,
-        "SELECT u.user_id, u.username, u.display_name, u.role, u.active, u.created_at,"
-        " (SELECT max(attempted_at) FROM sign_in_attempt AS a"
-        "  WHERE a.username = u.username AND a.succeeded) AS last_sign_in"
-        " FROM app_user AS u ORDER BY u.username",
-    )
+    return frame(con, _PEOPLE, lock_parameters(utc_now()))
 
 
-def _target(con: duckdb.DuckDBPyConnection, actor: User, username: str, field: str) -> int:
+def _target(con: duckdb.DuckDBPyConnection, actor: User, username: str | None, field: str) -> User:
     """The user an admin acts on; an admin cannot lock themselves out."""
+    if username is None or not username.strip():
+        raise ValidationError("user", "choose one")
     target = find_user(con, username.strip().lower())
     if target.user_id == actor.user_id:
         raise ValidationError(field, "ask another admin to change your own account")
-    return target.user_id
+    return target
 
 
 def set_role(
@@ -148,10 +173,13 @@ def set_role(
     )
 
     def change(step: Step) -> tuple[str, int]:
-        user_id = _target(step.con, actor, username, "role")
-        step.con.execute("UPDATE app_user SET role = ? WHERE user_id = ?", [chosen.value, user_id])
-        step.record("app_user", user_id)
-        return "user", user_id
+        target = _target(step.con, actor, username, "role")
+        step.con.execute(
+            "UPDATE app_user SET role = ? WHERE user_id = ?", [chosen.value, target.user_id]
+        )
+        step.record("app_user", target.user_id)
+        step.said = f"{target.username} is now {chosen.one}."
+        return "user", target.user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
 
@@ -165,7 +193,8 @@ def set_active(
     reason: str,
     key: str,
 ) -> Written:
-    """Deactivate (or reactivate) a user: an inactive user can neither sign in nor act."""
+    """Deactivate (or reactivate) a user: an inactive user can neither sign in nor act, and
+    deactivating ends their sessions, so that reactivating them does not bring one back."""
     request = Request(
         operation="activate user" if active else "deactivate user",
         key=key,
@@ -174,10 +203,17 @@ def set_active(
     )
 
     def change(step: Step) -> tuple[str, int]:
-        user_id = _target(step.con, actor, username, "user")
-        step.con.execute("UPDATE app_user SET active = ? WHERE user_id = ?", [active, user_id])
-        step.record("app_user", user_id)
-        return "user", user_id
+        target = _target(step.con, actor, username, "user")
+        step.con.execute(
+            "UPDATE app_user SET active = ? WHERE user_id = ?", [active, target.user_id]
+        )
+        step.record("app_user", target.user_id)
+        if active:
+            step.said = f"{target.username} was reactivated: they can sign in again."
+        else:
+            sessions.end_every(step, target.user_id)
+            step.said = f"{target.username} was deactivated: they can no longer sign in or act."
+        return "user", target.user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
 
@@ -191,18 +227,62 @@ def reset_password(
     reason: str,
     key: str,
 ) -> Written:
-    """Set a new password for a user; the audit log records that it happened, not the password."""
+    """Set a new password for a user; the audit log records that it happened, not the password.
+
+    A reset also lifts any lock-out (failed sign-ins before it no longer count, whether or
+    not they had locked the name) and ends the user's sessions: whoever knew the old
+    password is signed out.
+    """
     password_hash = hash_password(password)
     request = Request(
         operation="reset password", key=key, reason=reason, details={"username": username}
     )
 
     def change(step: Step) -> tuple[str, int]:
-        user_id = _target(step.con, actor, username, "password")
+        target = _target(step.con, actor, username, "password")
         step.con.execute(
-            "UPDATE app_user SET password_hash = ? WHERE user_id = ?", [password_hash, user_id]
+            "UPDATE app_user SET password_hash = ? WHERE user_id = ?",
+            [password_hash, target.user_id],
         )
-        step.record("app_user", user_id)
-        return "user", user_id
+        step.record("app_user", target.user_id)
+        was_locked = locked_until(step.con, target.username, step.at) is not None
+        _release(step, target.username)
+        signed_in = sessions.end_every(step, target.user_id)
+        step.said = (
+            f"{target.username}'s password was reset"
+            + (" and their lock lifted" if was_locked else "")
+            + ("; they were signed out" if signed_in else "")
+            + "."
+        )
+        return "user", target.user_id
 
     return perform(con, actor, Permission.MANAGE_USERS, request, change)
+
+
+def unlock(
+    con: duckdb.DuckDBPyConnection, actor: User, *, username: str, reason: str, key: str
+) -> Written:
+    """Lift a user name's lock-out before it runs out: the failed sign-ins so far no longer
+    count. Refused when the name is not locked: there is nothing to lift, and the trail
+    should not record an unlock that changed nothing (the admin's list was out of date)."""
+    request = Request(
+        operation="unlock user", key=key, reason=reason, details={"username": username}
+    )
+
+    def change(step: Step) -> tuple[str, int]:
+        target = _target(step.con, actor, username, "user")
+        if locked_until(step.con, target.username, step.at) is None:
+            raise ValidationError("user", f"{target.username} is not locked out; nothing to lift")
+        _release(step, target.username)
+        step.said = f"{target.username}'s lock was lifted: they can sign in again."
+        return "user", target.user_id
+
+    return perform(con, actor, Permission.MANAGE_USERS, request, change)
+
+
+def _release(step: Step, username: str) -> None:
+    """Record that the name's failed sign-ins so far no longer count."""
+    step.con.execute(
+        "INSERT INTO sign_in_release VALUES (?, ?, ?)", [username, step.at, step.actor.user_id]
+    )
+    step.record("sign_in_release", username)

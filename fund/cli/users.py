@@ -40,11 +40,29 @@ def users_add(session: Session, username, role, display_name, reason, key, as_js
     )
 
 
+@users_group.command("unlock")
+@click.argument("username")
+@write_options
+@pass_session
+def users_unlock(session: Session, username, reason, key, as_json) -> None:
+    """Lift the lock-out of USERNAME (after too many wrong passwords) before it runs out;
+    refused when the name is not locked. A password reset lifts it too."""
+    perform_write(
+        session,
+        users.unlock,
+        lambda w: w.said or f"Lifted the lock-out of {username.strip().lower()}.",
+        key=key,
+        as_json=as_json,
+        username=username,
+        reason=reason,
+    )
+
+
 @users_group.command("list")
 @json_option
 @pass_session
 def users_list(session: Session, as_json: bool) -> None:
-    """Every user with role, status and last sign-in."""
+    """Every user with role, status, when their lock-out ends (UTC) and last sign-in."""
     show(users.people(*session.open()), as_json, "users")
 
 

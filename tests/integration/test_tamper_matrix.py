@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register
+from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register, sessions, users
 from fund.demo.accounts import mark_as_demo
 from fund.errors import PermissionDenied, RecordAltered, ValidationError, describe
-from tests.conftest import key
+from tests.conftest import PASSWORD, key
 from tests.integration.helpers import counts, rebalancing_request
 
 
@@ -91,6 +91,15 @@ CASES = {
         alter="UPDATE audit_anchor SET actor_id = 1",
         insert="INSERT INTO audit_anchor SELECT * REPLACE (99 AS anchor_id) FROM audit_anchor",
     ),
+    "sign_in_release": Case(
+        alter="UPDATE sign_in_release SET released_at = released_at + INTERVAL 1 DAY",
+        insert="INSERT INTO sign_in_release VALUES ('manager', now()::TIMESTAMP, 1)",
+    ),
+    "app_session": Case(
+        alter="UPDATE app_session SET expires_at = expires_at + INTERVAL 30 DAY",
+        insert="INSERT INTO app_session SELECT * REPLACE (99 AS session_id, 'forged' AS"
+        " token_sha256) FROM app_session",
+    ),
 }
 
 
@@ -148,6 +157,10 @@ def every_record(con, people, funded):
         key=key(),
     )
     mark_as_demo(con, people.admin, key=key())
+    users.reset_password(
+        con, people.admin, username="board", password="a new passphrase", reason="lost", key=key()
+    )
+    sessions.start(con, "manager", PASSWORD)
     audit_anchor.anchor(con, people.auditor, key=key())
     assert audit.verify(con, people.auditor).ok
     return people
