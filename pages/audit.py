@@ -74,7 +74,7 @@ with trail_tab:
     downloads(rows, "audit-trail")
 
 with ledger_tab:
-    first, second = st.columns(4), st.columns(3)
+    first, second = st.columns([3, 2, 2, 3]), st.columns(3)
     since, until = between(first[0], "Value date between", "ledger-dates")
     kinds = {kind: labels.value("kind", kind) for kind in choices.kinds}
     counterparties = {name: name for name in choices.counterparties}

@@ -7,6 +7,10 @@ from fund.auth import Permission
 from fund.register import Instrument, RiskRating
 from ui import charts, format, session
 
+# The headline figures shown, in order; named and explained as everywhere (fund.labels).
+SHOWN = ["ring_fence", "allocated", "committed", "paid", "available", "headroom"]
+SHOWN += ["match_funding", "leverage"]
+
 user = session.guard(Permission.READ_SUMMARY)
 con = session.cursor()
 
@@ -14,13 +18,15 @@ st.title("Portfolio")
 dashboard = portfolio.overview(con, user)
 figures = dashboard.headline
 
-for row in (
-    ["ring_fence", "allocated", "committed", "paid"],
-    ["available", "headroom", "match_funding", "leverage"],
-):
-    for place, name in zip(st.columns(4), row, strict=True):
-        value = labels.figure(name, getattr(figures, name))
-        place.metric(labels.FIGURES[name], value, help=labels.FIGURE_HELP[name])
+# The figures wrap onto more rows rather than cut an amount short ("£5,000,00…").
+shown_figures = st.container(horizontal=True, gap="medium")
+for name in SHOWN:
+    shown_figures.metric(
+        labels.FIGURES[name],
+        labels.figure(name, getattr(figures, name)),
+        help=labels.FIGURE_HELP[name],
+        width="content",
+    )
 
 left, right = st.columns(2)
 left.plotly_chart(

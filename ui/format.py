@@ -22,8 +22,8 @@ WIDE = {"reason", "details", "purpose", "target"}
 # A money column is as wide as its longest amount: the grid sizes a column from the rows
 # first in view, and cut a longer amount further down ("£242,000.00" read "242,000.00").
 # Pixels per character in the grid's font, and a cell's padding with room for the sort mark.
-_CHAR_PX = 8.5
-_PADDING_PX = 34
+_CHAR_PX = 7.5
+_PADDING_PX = 28
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
 

@@ -4,6 +4,7 @@ charts with titles and £ axes, and filters that narrow the experiments table.""
 import json
 
 import pytest
+from streamlit.testing.v1.element_tree import Block
 
 from fund import labels, ledger, register
 from fund.register import Instrument, RiskRating
@@ -88,6 +89,20 @@ def test_each_figure_is_named_and_explained_as_everywhere_else(app, people, spen
     named = ["ring_fence", "allocated", "committed", "paid", "available", "headroom"]
     named += ["match_funding", "leverage"]
     assert shown == {labels.FIGURES[n]: labels.FIGURE_HELP[n] for n in named}
+
+
+def test_the_figures_wrap_onto_more_rows_rather_than_cut_an_amount_short(app, people, spent):
+    """At 1,280 pixels four figures a row cut '£5,000,000.00' to '£5,000,00…'."""
+    at = app(people.board, PAGE)
+
+    (row,) = [
+        b
+        for b in at.main.children.values()
+        if isinstance(b, Block) and any(type(c).__name__ == "Metric" for c in b.children.values())
+    ]
+    layout = row.proto.flex_container
+    assert (layout.direction, layout.wrap) == (layout.HORIZONTAL, True)
+    assert [type(m).__name__ for m in row.children.values()] == ["Metric"] * 8
 
 
 def test_before_any_money_the_figures_are_zero_and_leverage_is_a_dash(app, people, portfolio):
