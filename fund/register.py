@@ -20,8 +20,8 @@ import pandas as pd
 from fund.auth import Permission, User, require
 from fund.db import duplicate_key, frame
 from fund.errors import NotFound, ValidationError
-from fund.money import to_money
-from fund.unit_of_work import Request, Step, Written, perform, required_text
+from fund.money import format_gbp, to_money
+from fund.unit_of_work import Request, Step, Written, each_row, perform, required_text
 
 
 class Instrument(StrEnum):
@@ -105,13 +105,56 @@ def choice(kind: type[E], value: str, field: str) -> E:
 
 @dataclass(frozen=True, kw_only=True)
 class PartnerShare:
-    """One partner's part in an experiment, with the match funding they bring."""
+    """One row of an experiment's partners as the person typed it: a partner, their sector
+    and role, and the match funding they bring. Any field may be missing (None or blank), so
+    that the service, not the screen, decides what an incomplete row means: a row left wholly
+    blank is no partner; any other gap is refused, naming the row. Blank money means none."""
 
-    name: str
-    sector: str
-    role: str
-    match_cash: Decimal | str | int = Decimal("0.00")
-    match_in_kind: Decimal | str | int = Decimal("0.00")
+    name: str | None = None
+    sector: str | None = None
+    role: str | None = None
+    match_cash: Decimal | str | int | None = None
+    match_in_kind: Decimal | str | int | None = None
+
+    def is_blank(self) -> bool:
+        """Nothing typed at all: a row added to the table and left empty."""
+        fields = (self.name, self.sector, self.role, self.match_cash, self.match_in_kind)
+        return all(_blank(value) for value in fields)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# The texts a ring-fence is described by, and the most characters each may hold.
+_RINGFENCE_TEXTS = {
+    "name": ("name", 200),
+    "owner_body": ("owner body", 200),
+    "financial_years": ("financial years", 50),
+    "purpose": ("purpose", 4000),
+}
+_PROGRAMME_TEXTS = {"name": ("name", 200), "target": ("target", 1000)}
+
+
+def _texts(given: dict[str, str | None], rules: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """The given texts (None: not given), each required and within its length."""
+    return {
+        field: required_text(value, rules[field][0], max_length=rules[field][1])
+        for field, value in given.items()
+        if value is not None
+    }
+
+
+def _delegated_limit(value: object, ring_fence: Decimal) -> Decimal:
+    """The largest commitment one fund manager may make alone: at least £0.00 and no more
+    than the ring-fence itself holds."""
+    limit = to_money(value, "delegated limit", positive=False)
+    if limit < 0:
+        raise ValidationError("delegated limit", "must not be negative")
+    if limit > ring_fence:
+        rule = f"must not exceed the ring-fence's {format_gbp(ring_fence)}, not {format_gbp(limit)}"
+        raise ValidationError("delegated limit", rule)
+    return limit
 
 
 def declare_ringfence(
@@ -129,17 +172,14 @@ def declare_ringfence(
     reason: str = "ring-fence declared",
 ) -> Written:
     """Declare a ring-fence: the public, advertised ceiling on the fund's risk capital."""
+    texts = {"name": name, "owner_body": owner_body, "financial_years": financial_years}
     values = {
-        "name": required_text(name, "name", max_length=200),
-        "owner_body": required_text(owner_body, "owner body", max_length=200),
-        "financial_years": required_text(financial_years, "financial years", max_length=50),
+        **_texts(texts, _RINGFENCE_TEXTS),
         "declared_amount": to_money(declared_amount, "declared amount"),
-        "purpose": required_text(purpose, "purpose", max_length=4000),
+        **_texts({"purpose": purpose}, _RINGFENCE_TEXTS),
         "advertised_on": _date(advertised_on, "advertised on"),
-        "delegated_limit": to_money(delegated_limit, "delegated limit", positive=False),
     }
-    if values["delegated_limit"] < 0:
-        raise ValidationError("delegated limit", "must not be negative")
+    values["delegated_limit"] = _delegated_limit(delegated_limit, values["declared_amount"])
 
     def change(step: Step) -> tuple[str, int]:
         with _refuse_duplicate(step.con, "ringfence", values["name"]):
@@ -153,17 +193,77 @@ def declare_ringfence(
             "INSERT INTO ringfence_balance VALUES (?, ?, 0)", [new_id, values["declared_amount"]]
         )
         step.record("ringfence", new_id)
+        step.said = (
+            f"Ring-fence #{new_id} {values['name']!r} declared: "
+            f"{format_gbp(values['declared_amount'])}, delegated limit "
+            f"{format_gbp(values['delegated_limit'])}."
+        )
         return "ringfence", new_id
 
     request = Request(operation="declare ring-fence", key=key, reason=reason, details=values)
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
 
 
+def update_ringfence(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    ringfence_id: object,
+    name: str | None = None,
+    owner_body: str | None = None,
+    financial_years: str | None = None,
+    purpose: str | None = None,
+    delegated_limit: object = None,
+    reason: str,
+    key: str,
+) -> Written:
+    """Edit how a ring-fence is described and its delegated limit; a field not given (None)
+    stays as it is.
+
+    The declared amount and the date it was advertised are not edited: they are what was
+    publicly declared, and the ceiling moves only by a ring-fence virement, which the ledger
+    records and a second fund manager approves.
+    """
+    target = parse_id(ringfence_id, "ring-fence")
+    given = {
+        "name": name,
+        "owner_body": owner_body,
+        "financial_years": financial_years,
+        "purpose": purpose,
+    }
+    changes: dict[str, object] = _texts(given, _RINGFENCE_TEXTS)
+    if delegated_limit is not None:
+        changes["delegated_limit"] = to_money(delegated_limit, "delegated limit", positive=False)
+
+    def change(step: Step) -> tuple[str, int]:
+        before = _editable(step.con, "ringfence", target)
+        after = {**before, **changes}
+        _refuse_unchanged("ring-fence", before, after)
+        if "delegated_limit" in changes:
+            _delegated_limit(after["delegated_limit"], before["ring_fence"])
+        _rename(step.con, "ringfence", target, before["name"], after["name"])
+        step.con.execute(
+            "UPDATE ringfence SET owner_body = ?, financial_years = ?, purpose = ?,"
+            " delegated_limit = ? WHERE ringfence_id = ?",
+            [*(after[f] for f in _RINGFENCE_UPDATED), target],
+        )
+        step.record("ringfence", target)
+        step.said = _edited("Ring-fence", target, before, after)
+        return "ringfence", target
+
+    details = {"ringfence_id": target, **changes}
+    request = Request(operation="edit ring-fence", key=key, reason=reason, details=details)
+    return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+_RINGFENCE_UPDATED = ("owner_body", "financial_years", "purpose", "delegated_limit")
+
+
 def add_programme(
     con: duckdb.DuckDBPyConnection,
     actor: User,
     *,
-    ringfence_id: int,
+    ringfence_id: object,
     name: str,
     target: str,
     key: str,
@@ -171,13 +271,12 @@ def add_programme(
 ) -> Written:
     """A programme: a challenge with a common target, tested by several experiments at once."""
     values = {
-        "ringfence_id": ringfence_id,
-        "name": required_text(name, "name", max_length=200),
-        "target": required_text(target, "target", max_length=1000),
+        "ringfence_id": parse_id(ringfence_id, "ring-fence"),
+        **_texts({"name": name, "target": target}, _PROGRAMME_TEXTS),
     }
 
     def change(step: Step) -> tuple[str, int]:
-        ringfence(step.con, ringfence_id)
+        inside = ringfence(step.con, values["ringfence_id"])
         with _refuse_duplicate(step.con, "programme", values["name"]):
             new_id = step.con.execute(
                 "INSERT INTO programme (ringfence_id, name, target, created_at)"
@@ -186,10 +285,122 @@ def add_programme(
             ).fetchone()[0]
         step.con.execute("INSERT INTO programme_balance VALUES (?, 0, 0)", [new_id])
         step.record("programme", new_id)
+        step.said = f"Programme #{new_id} {values['name']!r} added to ring-fence {inside.name!r}."
         return "programme", new_id
 
     request = Request(operation="add programme", key=key, reason=reason, details=values)
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+def update_programme(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    programme_id: object,
+    name: str | None = None,
+    target: str | None = None,
+    reason: str,
+    key: str,
+) -> Written:
+    """Rename a programme or restate its target; a field not given (None) stays as it is.
+    Its ring-fence is fixed: the ledger books its allocations to that ring-fence."""
+    programme_key = parse_id(programme_id, "programme")
+    changes = _texts({"name": name, "target": target}, _PROGRAMME_TEXTS)
+
+    def change(step: Step) -> tuple[str, int]:
+        before = _editable(step.con, "programme", programme_key)
+        after = {**before, **changes}
+        _refuse_unchanged("programme", before, after)
+        _rename(step.con, "programme", programme_key, before["name"], after["name"])
+        step.con.execute(
+            "UPDATE programme SET target = ? WHERE programme_id = ?",
+            [after["target"], programme_key],
+        )
+        step.record("programme", programme_key)
+        step.said = _edited("Programme", programme_key, before, after)
+        return "programme", programme_key
+
+    details = {"programme_id": programme_key, **changes}
+    request = Request(operation="edit programme", key=key, reason=reason, details=details)
+    return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+# What an edit can change, read in its transaction (with the ring-fence's size, which bounds
+# its delegated limit); fixed statements, one per table.
+_EDITABLE = {
+    "ringfence": (
+        "SELECT r.name, r.owner_body, r.financial_years, r.purpose, r.delegated_limit,"
+        " b.ceiling AS ring_fence FROM ringfence AS r JOIN ringfence_balance AS b"
+        " USING (ringfence_id) WHERE ringfence_id = ?"
+    ),
+    "programme": "SELECT name, target FROM programme WHERE programme_id = ?",
+}
+_FIELD_LABELS = {
+    "owner_body": "owner body",
+    "financial_years": "financial years",
+    "purpose": "purpose",
+    "target": "target",
+}
+
+
+def _editable(con: duckdb.DuckDBPyConnection, table: str, key: int) -> dict[str, object]:
+    found = con.execute(_EDITABLE[table], [key])
+    row = found.fetchone()
+    if row is None:
+        kind = table.replace("ringfence", "ring-fence")
+        raise NotFound(kind, kind, key)
+    return dict(zip([column[0] for column in found.description], row, strict=True))
+
+
+_RENAME = {
+    "ringfence": "UPDATE ringfence SET name = ? WHERE ringfence_id = ?",
+    "programme": "UPDATE programme SET name = ? WHERE programme_id = ?",
+}
+
+
+def _rename(con: duckdb.DuckDBPyConnection, table: str, key: int, old: str, new: str) -> None:
+    """Give a ring-fence or programme a new name, unless another already has it.
+
+    DuckDB changes a UNIQUE column by deleting and re-inserting the row, which it refuses
+    while other rows refer to it by a foreign key: a ring-fence that has programmes cannot be
+    renamed until its programmes refer to it without one (as experiments do to programmes).
+    """
+    if new == old:
+        return
+    if table == "ringfence" and _has_programmes(con, key):
+        raise ValidationError(
+            "name",
+            f"ring-fence {old!r} has programmes, and the database cannot yet rename a "
+            "ring-fence that programmes refer to; its other fields can be edited",
+        )
+    with _refuse_duplicate(con, table, new):
+        con.execute(_RENAME[table], [new, key])
+
+
+def _has_programmes(con: duckdb.DuckDBPyConnection, ringfence_id: int) -> bool:
+    found = con.execute("SELECT 1 FROM programme WHERE ringfence_id = ? LIMIT 1", [ringfence_id])
+    return found.fetchone() is not None
+
+
+def _refuse_unchanged(kind: str, before: dict, after: dict) -> None:
+    """An edit that changes nothing is refused, so that no audit row records nothing."""
+    if after == before:
+        raise ValidationError(kind, "nothing to change: every field given is as it already is")
+
+
+def _edited(kind: str, key: int, before: dict, after: dict) -> str:
+    """What an edit did, in words: "Programme #2 'Youth services': renamed from 'Youth';
+    target changed." """
+    said = []
+    if after["name"] != before["name"]:
+        said.append(f"renamed from {before['name']!r}")
+    changed = [label for f, label in _FIELD_LABELS.items() if before.get(f) != after.get(f)]
+    if changed:
+        said.append(f"{_listing(changed)} changed")
+    if before.get("delegated_limit") != after.get("delegated_limit"):
+        was, now = format_gbp(before["delegated_limit"]), format_gbp(after["delegated_limit"])
+        said.append(f"delegated limit now {now} (was {was})")
+    return f"{kind} #{key} {after['name']!r}: {'; '.join(said)}."
 
 
 def _experiment_values(
@@ -231,10 +442,10 @@ def add_experiment(
         user_involvement=user_involvement,
     )
     values["phase"] = parse_phase(phase)
-    shares = _shares(partners)
+    shares = partner_rows(partners)
 
     def change(step: Step) -> tuple[str, int]:
-        programme(step.con, values["programme_id"])
+        inside = programme(step.con, values["programme_id"])
         new_id = step.con.execute(
             "INSERT INTO experiment (programme_id, title, instrument, risk_rating, official,"
             " user_involvement, phase, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -243,9 +454,13 @@ def add_experiment(
         ).fetchone()[0]
         _add_shares(step, new_id, shares)
         step.record("experiment", new_id)
+        step.said = (
+            f"Experiment #{new_id} {values['title']!r} added to programme {inside.name!r} "
+            f"with {_partner_count(shares)}."
+        )
         return "experiment", new_id
 
-    details = {**values, "partners": shares}
+    details = {**values, "partners": [share for _, share in shares]}
     request = Request(operation="add experiment", key=key, reason=reason, details=details)
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
 
@@ -275,7 +490,7 @@ def update_experiment(
         official=official,
         user_involvement=user_involvement,
     )
-    shares = _shares(partners)
+    shares = partner_rows(partners)
 
     def change(step: Step) -> tuple[str, int]:
         current = experiment(step.con, experiment_id)
@@ -300,9 +515,17 @@ def update_experiment(
         )
         _add_shares(step, current.experiment_id, shares)
         step.record("experiment", current.experiment_id)
+        step.said = (
+            f"Experiment #{current.experiment_id} {values['title']!r} saved "
+            f"with {_partner_count(shares)}."
+        )
         return "experiment", current.experiment_id
 
-    details = {"experiment_id": str(experiment_id), **values, "partners": shares}
+    details = {
+        "experiment_id": str(experiment_id),
+        **values,
+        "partners": [share for _, share in shares],
+    }
     request = Request(operation="edit experiment", key=key, reason=reason, details=details)
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
 
@@ -314,50 +537,102 @@ def _has_commitments(con: duckdb.DuckDBPyConnection, experiment_id: int) -> bool
     return found > 0
 
 
-def _shares(partners: list[PartnerShare]) -> list[dict[str, object]]:
-    """Validate every partner line; one partner may hold a role only once per experiment."""
-    shares = [_share(p) for p in partners]
-    seen = set()
-    for share in shares:
-        if (share["name"], share["role"]) in seen:
-            raise ValidationError(
-                "partners",
-                f"{share['name']!r} is listed twice as {share['role'].replace('_', ' ')}",
-            )
-        seen.add((share["name"], share["role"]))
+def _partner_count(shares: list) -> str:
+    """'no partners', '1 partner', '2 partners'."""
+    return {0: "no partners", 1: "1 partner"}.get(len(shares), f"{len(shares)} partners")
+
+
+def partner_rows(partners: list[PartnerShare]) -> list[tuple[int, dict[str, object]]]:
+    """Every partner row with what was typed in it, validated, as (row number, share).
+
+    Rows are numbered from 1 as the person sees them, blank ones included; a wholly blank
+    row is skipped. Every bad row is named at once, and one partner may hold a role only
+    once per experiment.
+    """
+    typed = [(row, p) for row, p in enumerate(partners, start=1) if not p.is_blank()]
+    shares = list(zip([row for row, _ in typed], each_row(_share, typed), strict=True))
+    first_row: dict[tuple[object, object], int] = {}
+
+    def listed_once(numbered: tuple[int, dict[str, object]]) -> None:
+        row, share = numbered
+        first = first_row.setdefault((share["name"], share["role"]), row)
+        if first != row:
+            role = str(share["role"]).replace("_", " ")
+            rule = f"{share['name']!r} is already listed as {role} in row {first}"
+            raise ValidationError("partner", rule)
+
+    each_row(listed_once, _numbered(shares))
     return shares
 
 
+def _numbered(shares: list[tuple[int, dict]]) -> list[tuple[int, tuple[int, dict]]]:
+    """Shares as :func:`fund.unit_of_work.each_row` takes them, for a check that needs the
+    row number too (to say which earlier row a row clashes with)."""
+    return [(row, (row, share)) for row, share in shares]
+
+
+def _listing(words: list[str]) -> str:
+    """'sector', 'sector and role', 'name, sector and role'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+_PARTNER_FIELDS = (("name", "name"), ("sector", "sector"), ("role", "role"))
+_MATCH = {"match_cash": "match funding (cash)", "match_in_kind": "match funding (in kind)"}
+
+
 def _share(partner: PartnerShare) -> dict[str, object]:
+    """One partner row, validated; every required field it lacks is named at once."""
+    missing = [label for field, label in _PARTNER_FIELDS if _blank(getattr(partner, field))]
+    if missing:
+        rule = "is required" if len(missing) == 1 else "are required"
+        raise ValidationError(f"partner {_listing(missing)}", rule)
     share = {
         "name": required_text(partner.name, "partner name", max_length=200),
         "sector": choice(Sector, partner.sector, "partner sector").value,
         "role": choice(PartnerRole, partner.role, "partner role").value,
-        "match_cash": to_money(partner.match_cash, "match funding (cash)", positive=False),
-        "match_in_kind": to_money(partner.match_in_kind, "match funding (in kind)", positive=False),
     }
-    for field in ("match_cash", "match_in_kind"):
+    for field, label in _MATCH.items():
+        typed = getattr(partner, field)
+        share[field] = to_money("0.00" if _blank(typed) else typed, label, positive=False)
         if share[field] < 0:
-            label = "match funding (cash)" if field == "match_cash" else "match funding (in kind)"
             raise ValidationError(label, "must not be negative")
     return share
 
 
-def _add_shares(step: Step, experiment_id: int, shares: list[dict]) -> None:
+def _add_shares(step: Step, experiment_id: int, shares: list[tuple[int, dict]]) -> None:
     """Add an experiment's partner lines (registering new partners); the lines are recorded
     as one group, so that replacing or emptying them is recorded too."""
-    for share in shares:
+    _one_sector_each(step.con, shares)
+    for _, share in shares:
         created = _add_share(step.con, experiment_id, share)
         if created is not None:
             step.record("partner", created)
     step.record("experiment_partner", experiment_id)
 
 
+def _one_sector_each(con: duckdb.DuckDBPyConnection, shares: list[tuple[int, dict]]) -> None:
+    """A partner is in one sector: the one it is registered in, or else the one its first
+    row here gives. Read in one query, before anything is written, so every clash is named."""
+    names = sorted({share["name"] for _, share in shares})
+    registered = con.execute(
+        "SELECT name, sector FROM partner WHERE name IN (SELECT unnest(?::VARCHAR[]))", [names]
+    ).fetchall()
+    sector_of = {name: (sector, None) for name, sector in registered}
+
+    def same_sector(numbered: tuple[int, dict]) -> None:
+        row, share = numbered
+        sector, first = sector_of.setdefault(share["name"], (share["sector"], row))
+        if sector != share["sector"]:
+            where = "already registered" if first is None else f"given in row {first}"
+            rule = f"{share['name']!r} is {where} as {sector.replace('_', ' ')}"
+            raise ValidationError("partner sector", rule)
+
+    each_row(same_sector, _numbered(shares))
+
+
 def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) -> int | None:
     """Add one partner line; the id of the partner if this registered it, else None."""
-    found = con.execute(
-        "SELECT partner_id, sector FROM partner WHERE name = ?", [share["name"]]
-    ).fetchone()
+    found = con.execute("SELECT partner_id FROM partner WHERE name = ?", [share["name"]]).fetchone()
     if found is None:
         try:
             partner_id = con.execute(
@@ -373,10 +648,6 @@ def _add_share(con: duckdb.DuckDBPyConnection, experiment_id: int, share: dict) 
                 f"{share['name']!r} was registered by another change at the same moment; "
                 "nothing of yours was written, try again",
             ) from None
-    elif found[1] != share["sector"]:
-        raise ValidationError(
-            "partner sector", f"{share['name']!r} is already registered as {found[1]}"
-        )
     else:
         partner_id = found[0]
     con.execute(

@@ -5,11 +5,20 @@ from __future__ import annotations
 import click
 
 from fund import portfolio, register
-from fund.cli.output import gbp, json_option, show
+from fund.cli.output import json_option, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import perform_write, write_options
+from fund.unit_of_work import Written
 
 INSTRUMENT_LABELS = {i.value: i.label for i in register.Instrument}
+
+
+def said(written: Written) -> str:
+    """The service's own words for what it did, as the app shows them; a replay has none
+    of its own, so it names the record it wrote the first time."""
+    return (
+        written.said or f"{written.entity.replace('ringfence', 'ring-fence')} #{written.entity_id}"
+    )
 
 
 # --- ring-fences -----------------------------------------------------------------------
@@ -37,12 +46,32 @@ def ringfence_declare(session: Session, key, as_json, **values) -> None:
     perform_write(
         session,
         register.declare_ringfence,
-        lambda w: (
-            f"Declared ring-fence #{w.entity_id} {values['name']!r} "
-            f"of {gbp(values['declared_amount'], 'declared amount')}."
-        ),
+        said,
         key=key,
         as_json=as_json,
+        **values,
+    )
+
+
+@ringfence_group.command("edit")
+@click.argument("ringfence_id")
+@click.option("--name", help="A new name.")
+@click.option("--owner", "owner_body", help="The public body that declares it.")
+@click.option("--years", "financial_years", help="Financial year(s), e.g. 2025-26 to 2026-27.")
+@click.option("--purpose", help="Public statement of purpose.")
+@click.option("--delegated-limit", help="Largest commitment one fund manager may make alone.")
+@write_options
+@pass_session
+def ringfence_edit(session: Session, ringfence_id, key, as_json, **values) -> None:
+    """Edit ring-fence RINGFENCE_ID: only the options given change. Its declared amount is
+    not edited: only a ring-fence virement moves the ceiling."""
+    perform_write(
+        session,
+        register.update_ringfence,
+        said,
+        key=key,
+        as_json=as_json,
+        ringfence_id=ringfence_id,
         **values,
     )
 
@@ -71,18 +100,35 @@ def programme_group() -> None:
 @click.option("--target", required=True, help="The common target its experiments share.")
 @write_options
 @pass_session
-def programme_add(session: Session, ringfence_id, name, target, reason, key, as_json) -> None:
+def programme_add(session: Session, ringfence_id, key, as_json, **values) -> None:
     """Add a programme to ring-fence RINGFENCE_ID."""
     perform_write(
         session,
         register.add_programme,
-        lambda w: f"Added programme #{w.entity_id} {name!r} to ring-fence #{ringfence_id}.",
+        said,
         key=key,
         as_json=as_json,
-        ringfence_id=register.parse_id(ringfence_id, "ring-fence"),
-        name=name,
-        target=target,
-        reason=reason,
+        ringfence_id=ringfence_id,
+        **values,
+    )
+
+
+@programme_group.command("edit")
+@click.argument("programme_id")
+@click.option("--name", help="A new name.")
+@click.option("--target", help="The common target its experiments share.")
+@write_options
+@pass_session
+def programme_edit(session: Session, programme_id, key, as_json, **values) -> None:
+    """Rename programme PROGRAMME_ID or restate its target: only the options given change."""
+    perform_write(
+        session,
+        register.update_programme,
+        said,
+        key=key,
+        as_json=as_json,
+        programme_id=programme_id,
+        **values,
     )
 
 
@@ -139,9 +185,7 @@ def experiment_add(session: Session, programme_id, partner_specs, key, as_json, 
     perform_write(
         session,
         register.add_experiment,
-        lambda w: (
-            f"Added experiment #{w.entity_id} {values['title']!r} to programme #{programme_id}."
-        ),
+        said,
         key=key,
         as_json=as_json,
         programme_id=programme_id,

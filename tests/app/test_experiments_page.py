@@ -1,6 +1,8 @@
-"""The experiments page: create and edit experiments with their partners, move them
-through the lifecycle one phase at a time, record how they spread; bad input names the
-field and writes nothing.
+"""The experiments page: the list of experiments with their money, phase and official;
+create and edit experiments with their partners (every row as typed: an incomplete one is
+refused by its number, match funding shown and read as pounds), move them through the
+lifecycle one phase at a time, record how they spread; bad input names the field and writes
+nothing, and a success says what was done in words.
 
 The fixture ``funded`` has four experiments in "Young people into work", each in
 1 design & discovery with two partners (Northborough University, Youth Trust).
@@ -100,7 +102,9 @@ def test_creating_an_experiment_with_partners_writes_it_and_its_partners(app, pe
     )
 
     assert not errors(at)
-    assert successes(at) == ["Done: experiment #5."]
+    assert successes(at) == [
+        "Experiment #5 'Night buses' added to programme 'Financial inclusion' with 2 partners."
+    ]
     assert grew(before, counts(con)) == {
         "experiment": 1,
         "partner": 1,  # Youth Trust is already registered
@@ -149,7 +153,7 @@ def test_editing_an_experiment_changes_its_fields_and_replaces_its_partners(
     )
 
     assert not errors(at)
-    assert successes(at) == ["Done: experiment #1."]
+    assert successes(at) == ["Experiment #1 'Small grants for youth clubs' saved with 2 partners."]
     assert grew(before, counts(con)) == {"partner": 1, "audit_log": 1}
     assert con.execute(
         "SELECT title, risk_rating, official, phase FROM experiment WHERE experiment_id = ?",
@@ -186,25 +190,25 @@ def test_bad_experiment_input_names_the_field_and_writes_nothing(app, people, fu
             ),
             (
                 lambda at: fill_new(at) or with_partner(match_cash="-5.00")(at),
-                "match funding (cash)",
-                "must not be negative",
+                "row 1",
+                "match funding (cash): must not be negative",
             ),
             (
                 with_partner(match_in_kind="12.345"),
-                "match funding (in kind)",
-                "at most two decimal places",
+                "row 1",
+                "match funding (in kind): must have at most two decimal places",
             ),
-            (with_partner(match_cash="lots"), "match funding (cash)", "must be a number of pounds"),
+            (with_partner(match_cash="lots"), "row 1", "match funding (cash): must be a number"),
             (
                 lambda at: submit_with_table(at, "Save experiment", added=[BUS_CO, BUS_CO]),
-                "partners",
-                "'Bus Co' is listed twice as investor",
+                "row 2",
+                "partner: 'Bus Co' is already listed as investor in row 1",
             ),
             # Checked inside the transaction: the experiment row must not be left behind.
             (
                 with_partner(name="Youth Trust", sector="Business"),
-                "partner sector",
-                "'Youth Trust' is already registered as civil_society",
+                "row 1",
+                "partner sector: 'Youth Trust' is already registered as civil society",
             ),
         ],
     )
@@ -350,13 +354,15 @@ def test_a_scaling_route_is_recorded_only_once_the_experiment_has_spread(app, pe
 
 
 def test_after_a_move_the_form_offers_the_next_phase_it_would_record(app, people, funded, con):
-    """The page reruns after a move, so a second press records what the form now shows."""
+    """The page reruns after a move, so the next move records what the form now shows."""
     grant = funded.experiments["small_grant"]
     at = app(people.manager, PAGE)
     open_experiment(at, grant)
     move(at, 2, "pilot worked")
     assert select(at, "Move to").value == 3
+    assert text(at, "Reason for the move").value == ""  # emptied for the next entry
 
+    text(at, "Reason for the move").input("spread to the county")
     submit(at, "Record move")
 
     assert phase_of(con, grant) == 3
@@ -415,3 +421,146 @@ def test_roles_without_the_portfolio_permission_see_only_not_permitted(app, peop
     (message,) = errors(at)
     assert message.startswith("Not permitted:")
     assert message.endswith("cannot manage ring-fences, programmes and experiments.")
+
+
+# --- partner rows as typed (issue 9, bug 4) ----------------------------------------------------
+
+
+def test_a_partner_row_without_sector_or_role_is_refused_and_the_form_keeps_its_work(
+    app, people, funded, con
+):
+    at = app(people.manager, PAGE)
+    fill_new(at)
+    before = counts(con)
+
+    submit_with_table(
+        at,
+        "Save experiment",
+        added=[BUS_CO, {"name": "Peer Trust", "match_cash": "12,500.00"}],
+    )
+
+    assert errors(at) == ["row 2: partner sector and role: are required"]
+    assert not successes(at)
+    assert grew(before, counts(con)) == {}
+    assert text(at, "Title").value == "Night buses"
+    assert text(at, "Responsible official").value == "Jo Official"
+
+
+def test_an_incomplete_row_added_to_an_experiment_leaves_its_partners_as_they_were(
+    app, people, funded, con
+):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    text(at, "Reason").input("a new partner")
+    partners = partners_of(con, grant)
+
+    submit_with_table(at, "Save experiment", added=[{"name": "Peer Trust", "role": "Broker"}])
+
+    assert errors(at) == ["row 3: partner sector: is required"]
+    assert partners_of(con, grant) == partners
+
+
+def test_a_row_with_match_funding_but_no_partner_is_refused_not_dropped(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    fill_new(at)
+    before = counts(con)
+
+    submit_with_table(at, "Save experiment", added=[BUS_CO, {"match_in_kind": "£750"}])
+
+    assert errors(at) == ["row 2: partner name, sector and role: are required"]
+    assert grew(before, counts(con)) == {}
+
+
+def test_a_row_added_and_left_empty_is_no_partner(app, people, funded, con):
+    at = app(people.manager, PAGE)
+    fill_new(at)
+
+    submit_with_table(at, "Save experiment", added=[{}, BUS_CO, {"name": None, "role": None}])
+
+    assert successes(at) == [
+        "Experiment #5 'Night buses' added to programme 'Financial inclusion' with 1 partner."
+    ]
+    assert partners_of(con, 5) == [("Bus Co", "business", "investor", D("1000.00"), D("0.00"))]
+
+
+# --- match funding as money -------------------------------------------------------------------
+
+
+def test_match_funding_is_shown_as_pounds_in_the_partner_editor(app, people, funded):
+    at = app(people.manager, PAGE)
+
+    open_experiment(at, funded.experiments["small_grant"])
+
+    (editor,) = at.data_editor
+    assert editor.value[["name", "match_cash", "match_in_kind"]].values.tolist() == [
+        ["Northborough University", "£0.00", "£1,500.00"],
+        ["Youth Trust", "£2,500.00", "£0.00"],
+    ]
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("£12,500", "12500.00"), ("12,500.50", "12500.50")])
+def test_match_funding_is_read_as_people_type_pounds(app, people, funded, con, typed, saved):
+    grant = funded.experiments["small_grant"]
+    at = app(people.manager, PAGE)
+    open_experiment(at, grant)
+    text(at, "Reason").input("the university pays too")
+
+    submit_with_table(at, "Save experiment", edited={0: {"match_cash": typed}})
+
+    assert not errors(at)
+    assert partners_of(con, grant)[0] == (
+        "Northborough University",
+        "university",
+        "evaluator",
+        D(saved),
+        D("1500.00"),
+    )
+
+
+# --- the list of experiments ------------------------------------------------------------------
+
+
+def listed(at):
+    return at.dataframe[0]
+
+
+def test_the_list_shows_every_experiment_with_its_money_phase_programme_and_official(
+    app, people, committed
+):
+    at = app(people.manager, PAGE)
+
+    table = listed(at).value
+    assert list(table.columns) == [
+        "experiment_id",
+        "title",
+        "phase",
+        "official",
+        "committed",
+        "paid",
+        "programme",
+    ]
+    grant = table[table["experiment_id"] == committed.experiments["small_grant"]].iloc[0]
+    assert (grant["programme"], grant["phase"], grant["official"]) == (
+        "Young people into work",
+        "1 design & discovery",
+        "Pat Official",
+    )
+    assert (grant["committed"], grant["paid"]) == (D("8000.00"), D("0.00"))
+    assert len(table) == 4
+
+
+def test_picking_a_row_in_the_list_opens_that_experiment(app, people, funded):
+    at = app(people.manager, PAGE)
+    table = listed(at)
+    row = table.value["experiment_id"].tolist().index(funded.experiments["pbr_contract"])
+
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+
+    assert select(at, "Experiment").value == funded.experiments["pbr_contract"]
+    assert text(at, "Title").value == "Trial of pbr_contract"
+
+    # The select box still chooses, while the list keeps showing its pick.
+    open_experiment(at, funded.experiments["social_venture"])
+    assert text(at, "Title").value == "Trial of social_venture"
