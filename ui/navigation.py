@@ -6,6 +6,12 @@ PAGES = [
     ("pages/portfolio.py", "Portfolio", ":material/dashboard:", Permission.READ_SUMMARY),
     ("pages/allocate.py", "Allocate", ":material/payments:", Permission.ALLOCATE),
     ("pages/experiments.py", "Experiments", ":material/science:", Permission.MANAGE_PORTFOLIO),
+    (
+        "pages/fund_setup.py",
+        "Ring-fences and programmes",
+        ":material/account_balance:",
+        Permission.MANAGE_PORTFOLIO,
+    ),
     ("pages/audit.py", "Audit", ":material/fact_check:", Permission.REVIEW),
     ("pages/admin.py", "Admin", ":material/manage_accounts:", Permission.MANAGE_USERS),
 ]
