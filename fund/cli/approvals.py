@@ -6,24 +6,15 @@ import click
 import pandas as pd
 
 from fund import ledger
-from fund.cli.output import gbp, json_option, show
+from fund.cli.output import json_option, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import AMOUNT_SETTINGS, perform_write, write_options
-from fund.unit_of_work import Written
 
 
 def _decide(session: Session, request_id, approve: bool, reason, key, as_json) -> None:
-    def said(written: Written) -> str:
-        if not approve:
-            return f"Rejected request #{request_id}; no money moved."
-        if written.entity == "commitment":
-            return f"Approved request #{request_id}: commitment #{written.entity_id} made."
-        return f"Approved request #{request_id}: the virement is posted."
-
     perform_write(
         session,
         ledger.decide,
-        said,
         key=key,
         as_json=as_json,
         request_id=request_id,
@@ -106,10 +97,6 @@ def vire_request(session: Session, amount, reason, key, as_json, **ends) -> None
     perform_write(
         session,
         ledger.request_virement,
-        lambda w: (
-            f"Virement of {gbp(amount)} requested as request #{w.entity_id}; "
-            "it awaits a second fund manager."
-        ),
         key=key,
         as_json=as_json,
         amount=amount,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from fund import ledger
-from fund.cli.output import emit_json, gbp
+from fund.cli.output import emit_json
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import (
     AMOUNT_SETTINGS,
@@ -32,9 +32,6 @@ def allocate(session: Session, programme_id, amount, on, reason, key, as_json) -
     perform_write(
         session,
         ledger.allocate,
-        lambda w: (
-            f"Allocated {gbp(amount)} to programme #{programme_id} (ledger entry #{w.entity_id})."
-        ),
         key=key,
         as_json=as_json,
         programme_id=programme_id,
@@ -59,16 +56,9 @@ def commit(session: Session, experiment_id, amount, counterparty, on, reason, ke
     """
 
     def said(written: Written) -> str:
-        if written.entity == "approval request":
-            return (
-                f"Commitment of {gbp(amount)} to {counterparty} is above the delegated limit: "
-                f"it awaits a second fund manager as request #{written.entity_id} "
-                f"(fund approve {written.entity_id} --reason ...)."
-            )
-        return (
-            f"Committed {gbp(amount)} to {counterparty} for experiment #{experiment_id}: "
-            f"commitment #{written.entity_id}."
-        )
+        if written.entity == "approval request" and written.said:
+            return f"{written.said} (fund approve {written.entity_id} --reason ...)"
+        return written.said or f"Commitment #{written.entity_id}."
 
     perform_write(
         session,
@@ -84,9 +74,7 @@ def commit(session: Session, experiment_id, amount, counterparty, on, reason, ke
     )
 
 
-def _against_commitment(
-    name: str, service: Callable[..., Written], verb: str, help: str
-) -> click.Command:
+def _against_commitment(name: str, service: Callable[..., Written], help: str) -> click.Command:
     """A command that moves AMOUNT against a commitment (pay, decommit, ...)."""
 
     @click.command(name, context_settings=AMOUNT_SETTINGS, help=help)
@@ -99,10 +87,6 @@ def _against_commitment(
         perform_write(
             session,
             service,
-            lambda w: (
-                f"{verb} {gbp(amount)} against commitment #{commitment_id} "
-                f"(ledger entry #{w.entity_id})."
-            ),
             key=key,
             as_json=as_json,
             commitment_id=commitment_id,
@@ -117,26 +101,22 @@ def _against_commitment(
 pay = _against_commitment(
     "pay",
     ledger.pay,
-    "Paid",
     "Record a payment (disbursement) of AMOUNT against commitment COMMITMENT_ID; "
     "never more than its unpaid balance.",
 )
 decommit = _against_commitment(
     "decommit",
     ledger.decommit,
-    "Decommitted",
     "Release AMOUNT of commitment COMMITMENT_ID that will not be spent.",
 )
 recover = _against_commitment(
     "recover",
     ledger.recover,
-    "Recovered",
     "Record AMOUNT coming back on commitment COMMITMENT_ID: a clawback or a repayment.",
 )
 write_off = _against_commitment(
     "write-off",
     ledger.write_off,
-    "Wrote off",
     "Recognise that AMOUNT paid on commitment COMMITMENT_ID will not come back.",
 )
 
@@ -183,7 +163,6 @@ def reverse(session: Session, entry_id, reason, key, as_json) -> None:
     perform_write(
         session,
         ledger.reverse,
-        lambda w: f"Reversed entry #{entry_id} with ledger entry #{w.entity_id}.",
         key=key,
         as_json=as_json,
         entry_id=entry_id,

@@ -38,7 +38,7 @@ def date_option(command: Callable) -> Callable:
 def perform_write(
     session: Session,
     service: Callable[..., Written],
-    said: Callable[[Written], str],
+    said: Callable[[Written], str] | None = None,
     *,
     key: str | None,
     as_json: bool,
@@ -46,7 +46,8 @@ def perform_write(
 ) -> Written:
     """Sign in, call ``service`` once with an idempotency key, and report what it wrote.
 
-    ``said`` turns the result into the sentence printed for people.
+    ``said`` turns the result into the sentence printed for people; without it, the
+    service's own sentence (``Written.said``) is printed, the same words the app shows.
     """
     key, generated = idempotency_key(key)
     written = service(*session.open(), key=key, **arguments)
@@ -69,13 +70,18 @@ def _report_json(written: Written, key: str) -> None:
 
 
 def _report_text(
-    written: Written, said: Callable[[Written], str], key: str, generated: bool
+    written: Written, said: Callable[[Written], str] | None, key: str, generated: bool
 ) -> None:
     if written.replayed:
         click.echo("Already done with this key, so nothing new was written:")
-    click.echo(said(written))
+    click.echo((said or _said)(written))
     if generated:
         print_key(key)
+
+
+def _said(written: Written) -> str:
+    """The service's sentence; a replay has none, so it names what the key had written."""
+    return written.said or f"{written.entity.capitalize()} #{written.entity_id}."
 
 
 def idempotency_key(given: str | None) -> tuple[str, bool]:

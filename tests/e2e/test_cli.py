@@ -230,7 +230,9 @@ def test_a_missing_reason_is_a_usage_error(prepared):
 def test_a_write_retried_with_the_key_it_printed_is_written_once(copy):
     allocate = f"allocate {copy.programme_id} 2500.50 --reason top-up"
     first = fund(copy.path, allocate).stdout
-    assert first.startswith("Allocated £2,500.50 to programme #1 (ledger entry #2).\nKey: ")
+    assert first.startswith(
+        "£2,500.50 allocated to Young people into work (ledger entry #2).\nKey: "
+    )
     key = first.split("Key: ")[1].split()[0]
     again = fund(copy.path, f"{allocate} --key {key}").stdout
     assert again.startswith("Already done with this key, so nothing new was written:\n")
@@ -243,7 +245,9 @@ def test_a_large_commitment_waits_for_a_second_fund_manager(copy):
     small = as_json(fund(copy.path, f"{commit} 5000 --to 'Youth Trust' --reason grant --json"))
     assert small["entity"] == "commitment"
     large = fund(copy.path, f"{commit} 50000 --to 'Acme Coaching' --reason contract").stdout
-    assert "above the delegated limit: it awaits a second fund manager as request #1" in large
+    assert "is above the delegated limit of £10,000.00: it waits for a second fund manager" in large
+    assert large.startswith("£50,000.00 to Acme Coaching for ")
+    assert "as approval request #1. (fund approve 1 --reason ...)" in large
 
     waiting = as_json(fund(copy.path, "pending --json", user="auditor"))["requests"]
     assert [(r["request_id"], r["amount"], r["requested_by"]) for r in waiting] == [
@@ -252,16 +256,18 @@ def test_a_large_commitment_waits_for_a_second_fund_manager(copy):
     own = fund(copy.path, "approve 1 --reason 'looks fine'", expect=1)
     assert own.stderr.startswith("error: approver: ")
     approved = fund(copy.path, "approve 1 --reason 'value for money'", user="second")
-    assert "Approved request #1: commitment #2 made." in approved.stdout
+    assert "Request #1 approved: commitment #2 of £50,000.00 to Acme Coaching" in approved.stdout
 
     paid = fund(copy.path, f"pay {small['id']} 2000 --reason 'first instalment'")
-    assert paid.stdout.startswith("Paid £2,000.00 against commitment #1 (ledger entry #4).")
+    assert paid.stdout.startswith(
+        "Payment of £2,000.00 recorded on commitment #1 (ledger entry #4)."
+    )
     too_much = fund(copy.path, f"pay {small['id']} 3000.01 --reason second", expect=1)
     assert too_much.stderr == (
         "error: amount: payment £3,000.01 exceeds commitment #1 unpaid £3,000.00\n"
     )
     reversal = fund(copy.path, "reverse 4 --reason 'paid the wrong supplier'")
-    assert reversal.stdout.startswith("Reversed entry #4 with ledger entry #5.")
+    assert reversal.stdout.startswith("Entry #4 (disbursement, £2,000.00) reversed by entry #5.")
     headline = as_json(fund(copy.path, "position --json", user="auditor"))["headline"]
     assert (headline["committed"], headline["paid"]) == ("55000.00", "0.00")
 
@@ -406,7 +412,9 @@ def test_a_virement_moves_money_only_once_a_second_person_approves(copy):
     other = as_json(fund(copy.path, programme))["id"]
     vire = f"vire request 10000 --from-programme {copy.programme_id} --to-programme {other}"
     asked = fund(copy.path, f"{vire} --reason rebalance")
-    assert asked.stdout.startswith("Virement of £10,000.00 requested as request #1;")
+    assert asked.stdout.startswith(
+        "Virement of £10,000.00 requested: it waits for a second fund manager as approval request #1."
+    )
     fund(copy.path, "vire approve 1 --reason agreed", user="second")
     programmes = as_json(fund(copy.path, "position --by programme --json"))["rows"]
     assert {r["programme"]: r["allocated"] for r in programmes} == {

@@ -466,7 +466,7 @@ def test_the_readme_walk_through_works_on_the_demo_as_written(tmp_path):
         done = _fund(path, arguments, env)
         assert done.exit_code == 0, done.stderr
         assert arguments[arguments.index("--as") + 1] == steps.approver
-    assert f"Approved request #{steps.request_id}: the virement is posted." in done.stdout
+    assert f"Request #{steps.request_id} approved: the virement of" in done.stdout
     con = db.connect(path)
     try:
         assert ledger.pending(con, find_user(con, "auditor")).empty
