@@ -2,6 +2,7 @@
 
 Every page is registered so that a URL always resolves; pages outside the user's role are
 hidden from the menu and, if reached anyway, show "not permitted" (the services refuse too).
+Signing in opens a session that a reload of the page resumes (see ``ui/sign_in.py``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from fund import demo
-from fund.auth import User, may, sign_in
+from fund import demo, sessions
+from fund.auth import User, may
 from fund.errors import RingfenceError, describe
-from ui import format, session
+from ui import format, session, sign_in
 from ui.navigation import PAGES
 
 st.set_page_config(page_title="Ringfence", page_icon="🛡️", layout="wide")
@@ -29,9 +30,10 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        person = session.attempt(sign_in, session.cursor(), username, password)
-        if person is not None:
-            st.session_state.user = person
+        started = session.attempt(sessions.start, session.cursor(), username, password)
+        if started is not None:
+            st.session_state.user = started.user
+            sign_in.remember(started.token)
             st.rerun()
     if demo.is_demo(session.cursor()):
         st.info("This is a demo database. Sign in as one of the demo users:")
@@ -72,6 +74,7 @@ def signed_out() -> st.navigation:
 
 def main() -> None:
     person = session.user()  # read from the database once for this run
+    sign_in.write_cookie()  # what the last sign-in or sign-out asked of the browser
     if person is None:
         signed_out().run()
         return

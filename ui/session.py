@@ -10,35 +10,47 @@ from decimal import Decimal
 import duckdb
 import streamlit as st
 
-from fund import portfolio
+from fund import portfolio, sessions
 from fund.auth import Permission, User, may, refresh
 from fund.errors import RingfenceError, describe
 from fund.money import format_gbp
+from ui import sign_in
 from ui.database import cursor
 from ui.format import plain
 
 
 def user() -> User | None:
     """The signed-in user as the database knows them on this run: a changed role applies at
-    once, and a deactivated account is signed out."""
-    person = st.session_state.get("user")
-    if person is None:
+    once. A tab that has a session (the token it signed in with, or after a reload the
+    browser's cookie) is signed out when the session has expired or ended (signed out in
+    another tab, a password reset) or the account was deactivated."""
+    person, token = st.session_state.get("user"), sign_in.token()
+    if token is None and person is None:
         return None
-    fresh = refresh(cursor(), person)
+    # A tab without a token was signed in by a page test (tests/app/conftest.py).
+    fresh = sessions.resume(cursor(), token) if token else refresh(cursor(), person)
     if fresh is None:
         sign_out()
-        st.session_state.flash = (
-            "warning",
-            "Your account is no longer active; you were signed out.",
-        )
+        if person is not None:
+            st.session_state.flash = (
+                "warning",
+                "You were signed out: your session ended or your account was changed.",
+            )
         return None
     st.session_state.user = fresh
     return fresh
 
 
 def sign_out() -> None:
+    """End this tab's session (if it is still open), forget everything the tab held, and
+    delete the browser's cookie. Should ending it be refused (another write at the same
+    moment), the tab stays signed in and says so, to be tried again."""
+    token = sign_in.token()
+    if token:
+        sessions.end(cursor(), token)
     for name in list(st.session_state.keys()):
         del st.session_state[name]
+    sign_in.forget()
 
 
 def show_flash() -> None:

@@ -1,8 +1,12 @@
 """Signing in and out: a clear message for a wrong password, a lock after repeated failures,
-each role's own pages in the menu, and a session that follows the user's record."""
+each role's own pages in the menu, and a session that follows the user's record and that a
+reload of the page resumes from the browser's cookie until it expires or ends."""
+
+from datetime import timedelta
 
 import pytest
 
+from fund import db, sessions, users
 from fund.auth import MAX_FAILURES, Role
 from tests.app.helpers import (
     errors,
@@ -10,7 +14,8 @@ from tests.app.helpers import (
     text,
     visible,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, key
+from ui import sign_in as ui_sign_in
 
 MENU = {
     Role.FUND_MANAGER: ["Portfolio", "Allocate", "Experiments"],
@@ -121,3 +126,114 @@ def test_a_role_changed_while_signed_in_takes_effect_on_the_next_page(app, peopl
     assert not at.exception, at.exception[0].message
     assert visible(at) == ["error"]
     assert errors(at)[0].startswith("Not permitted")
+
+
+# --- sessions: a reload keeps the person signed in -----------------------------------------
+
+
+@pytest.fixture
+def cookie(monkeypatch):
+    """The session cookie a newly loaded tab sends: set ``cookie["token"]`` to send one."""
+    jar: dict[str, str | None] = {"token": None}
+    monkeypatch.setattr(ui_sign_in, "cookie_token", lambda: jar["token"])
+    return jar
+
+
+def cookie_scripts(at) -> list[str]:
+    """The scripts the run put in the page to set or delete the cookie."""
+    return [element.proto.body for element in at.get("html")]
+
+
+def signed_in_tab(app, cookie, username: str = "manager"):
+    """A tab signed in at the form; the browser now holds its session's cookie."""
+    at = sign_in(app(), username, PASSWORD)
+    cookie["token"] = at.session_state[ui_sign_in._TOKEN]
+    return at
+
+
+def reload(app, page: str | None = None):
+    """The page loaded again: a new tab state; only the cookie remains."""
+    return app(page=page)
+
+
+def test_signing_in_opens_a_session_and_sets_its_cookie_once(app, people, con, cookie):
+    at = signed_in_tab(app, cookie)
+
+    assert sessions.resume(con, cookie["token"]) == people.manager
+    (script,) = cookie_scripts(at)
+    assert f"ringfence_session={cookie['token']}; Path=/; Max-Age=43200; SameSite=Strict" in script
+    assert "location.protocol === 'https:' ? '; Secure'" in script
+    assert not cookie_scripts(at.run())
+    assert con.execute(
+        "SELECT operation, actor FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetchone() == (
+        "sign in",
+        "manager",
+    )
+
+
+def test_a_reloaded_page_resumes_the_session_on_the_same_page(app, people, cookie):
+    signed_in_tab(app, cookie)
+
+    at = reload(app, "pages/allocate.py")
+
+    assert not at.exception
+    assert at.title[0].value == "Allocate"
+    assert "Signed in as Mo Manager" in sidebar_text(at)
+
+
+def test_signing_out_ends_the_session_and_deletes_the_cookie(app, people, con, cookie):
+    at = signed_in_tab(app, cookie)
+
+    at.sidebar.button[0].click().run()
+
+    assert [w.label for w in at.text_input] == ["User name", "Password"]
+    (script,) = cookie_scripts(at)
+    assert "ringfence_session=; Path=/; Max-Age=0; SameSite=Strict" in script
+    assert sessions.resume(con, cookie["token"]) is None
+    assert con.execute(
+        "SELECT operation, actor FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetchone() == (
+        "sign out",
+        "manager",
+    )
+    # Even if the browser still sent the old cookie, a reload shows the sign-in form.
+    again = reload(app)
+    assert [w.label for w in again.text_input] == ["User name", "Password"]
+    assert not again.sidebar.text
+
+
+def test_an_expired_session_shows_the_sign_in_form(app, people, cookie, monkeypatch):
+    signed_in_tab(app, cookie)
+    moment = db.utc_now() + timedelta(hours=sessions.SESSION_HOURS)
+    monkeypatch.setattr(sessions, "utc_now", lambda: moment)
+
+    at = reload(app)
+
+    assert [w.label for w in at.text_input] == ["User name", "Password"]
+    assert not at.warning  # nothing was open in this tab, so nothing to explain
+    (script,) = cookie_scripts(at)
+    assert "Max-Age=0" in script
+
+
+def test_a_deactivated_users_cookie_no_longer_signs_them_in(app, people, con, cookie):
+    signed_in_tab(app, cookie, "board")
+    users.set_active(con, people.admin, username="board", active=False, reason="left", key=key())
+
+    at = reload(app)
+
+    assert [w.label for w in at.text_input] == ["User name", "Password"]
+
+
+def test_a_tab_whose_session_was_ended_elsewhere_is_signed_out_and_told(app, people, con, cookie):
+    at = signed_in_tab(app, cookie)
+    users.reset_password(
+        con, people.admin, username="manager", password="a new passphrase", reason="r", key=key()
+    )
+
+    at.run()
+
+    assert [w.label for w in at.text_input] == ["User name", "Password"]
+    assert [w.value for w in at.warning] == [
+        "You were signed out: your session ended or your account was changed."
+    ]

@@ -339,3 +339,23 @@ def test_allocation_moves_available_and_reaches_the_audit_trail(page: Page, came
     newest = rows[0]
     assert (newest["actor"], newest["reason"]) == (MANAGER, REASON), exported
     assert json.loads(newest["details"])["amount"] == AMOUNT.replace(",", ""), exported
+
+
+def test_a_reload_keeps_the_person_signed_in_until_they_sign_out(
+    page: Page, camera: Camera
+) -> None:
+    # Signed in, a reload of the page comes back to the same page, still signed in ...
+    sign_in(page, MANAGER)
+    open_page(page, "Allocate")
+    page.reload()
+    expect(page.get_by_role("heading", name="Allocate", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert page.url.endswith("/allocate")
+    camera("reload-still-signed-in")
+
+    # ... and once signed out, a reload shows the sign-in form: the session has ended.
+    sign_out(page)
+    page.reload()
+    expect(page.get_by_label("User name", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    camera("reload-signed-out")
