@@ -29,7 +29,6 @@ def users_add(session: Session, username, role, display_name, reason, key, as_js
     perform_write(
         session,
         users.add_user,
-        lambda w: f"Added user {username.strip().lower()} (#{w.entity_id}) as {role}.",
         key=key,
         as_json=as_json,
         username=username,
@@ -50,7 +49,6 @@ def users_unlock(session: Session, username, reason, key, as_json) -> None:
     perform_write(
         session,
         users.unlock,
-        lambda w: w.said or f"Lifted the lock-out of {username.strip().lower()}.",
         key=key,
         as_json=as_json,
         username=username,

@@ -18,7 +18,7 @@ from tests.conftest import PASSWORD, key
 from ui import sign_in as ui_sign_in
 
 MENU = {
-    Role.FUND_MANAGER: ["Portfolio", "Allocate", "Experiments"],
+    Role.FUND_MANAGER: ["Portfolio", "Allocate", "Experiments", "Ring-fences and programmes"],
     Role.AUDITOR: ["Portfolio", "Audit"],
     Role.BOARD_MEMBER: ["Portfolio"],
     Role.ADMIN: ["Admin"],

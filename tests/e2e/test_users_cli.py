@@ -22,7 +22,7 @@ def prepared(tmp_path_factory):
     fund(path, "init --admin admin --name 'Ada Admin'", user=None)
     for name in ("auditor", "second"):
         add = f"users add {name} --role auditor --name {name.title()} --reason 'new starter'"
-        fund(path, add, user="admin")
+        assert fund(path, add, user="admin").stdout.startswith(f"{name} was added as an auditor.")
     for _ in range(MAX_FAILURES):
         fund(path, "position", user="auditor", password="guessing wrong", expect=1)
     return path
