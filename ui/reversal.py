@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fund import ledger, register
+from fund import labels, ledger, register
 from fund.auth import User
 from fund.ledger import queries
 from fund.money import format_gbp
@@ -64,7 +64,7 @@ def _where(con, user: User) -> tuple[int, int | None]:
 
 def _form(entry) -> None:
     what = (
-        f"Entry #{entry['entry_id']}: {format.words(entry['kind'])} of"
+        f"Entry #{entry['entry_id']}: {labels.value('kind', entry['kind'])} of"
         f" {format_gbp(entry['amount'])} on {entry['value_date']:%d/%m/%Y}"
     )
     with forms.Form(

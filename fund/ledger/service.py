@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import duckdb
 
-from fund import db, register
+from fund import db, labels, register
 from fund.auth import Permission, User
 from fund.errors import NotFound, ValidationError
 from fund.ledger import approvals
@@ -246,7 +246,7 @@ def reverse(
         )
         (new_id,) = post(step, [movement], attempt, db.today())
         step.said = (
-            f"Entry #{original[0]} ({Kind(original[1]).value.replace('_', ' ')},"
+            f"Entry #{original[0]} ({labels.value('kind', original[1]).lower()},"
             f" {format_gbp(original[5])}) reversed by entry #{new_id}."
         )
         return "ledger entry", new_id
