@@ -8,17 +8,8 @@ from fund import portfolio, register
 from fund.cli.output import json_option, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import perform_write, write_options
-from fund.unit_of_work import Written
 
 INSTRUMENT_LABELS = {i.value: i.label for i in register.Instrument}
-
-
-def said(written: Written) -> str:
-    """The service's own words for what it did, as the app shows them; a replay has none
-    of its own, so it names the record it wrote the first time."""
-    return (
-        written.said or f"{written.entity.replace('ringfence', 'ring-fence')} #{written.entity_id}"
-    )
 
 
 # --- ring-fences -----------------------------------------------------------------------
@@ -46,7 +37,6 @@ def ringfence_declare(session: Session, key, as_json, **values) -> None:
     perform_write(
         session,
         register.declare_ringfence,
-        said,
         key=key,
         as_json=as_json,
         **values,
@@ -68,7 +58,6 @@ def ringfence_edit(session: Session, ringfence_id, key, as_json, **values) -> No
     perform_write(
         session,
         register.update_ringfence,
-        said,
         key=key,
         as_json=as_json,
         ringfence_id=ringfence_id,
@@ -105,7 +94,6 @@ def programme_add(session: Session, ringfence_id, key, as_json, **values) -> Non
     perform_write(
         session,
         register.add_programme,
-        said,
         key=key,
         as_json=as_json,
         ringfence_id=ringfence_id,
@@ -124,7 +112,6 @@ def programme_edit(session: Session, programme_id, key, as_json, **values) -> No
     perform_write(
         session,
         register.update_programme,
-        said,
         key=key,
         as_json=as_json,
         programme_id=programme_id,
@@ -185,7 +172,6 @@ def experiment_add(session: Session, programme_id, partner_specs, key, as_json, 
     perform_write(
         session,
         register.add_experiment,
-        said,
         key=key,
         as_json=as_json,
         programme_id=programme_id,

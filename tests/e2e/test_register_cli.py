@@ -54,7 +54,7 @@ def test_a_programme_edit_reports_json_and_replays_with_its_key(path):
     assert first == {"entity": "programme", "id": 1, "replayed": False, "key": "p-1"}
     assert again.stdout.splitlines() == [
         "Already done with this key, so nothing new was written:",
-        "programme #1",
+        "Programme #1.",
     ]
     assert row(path, "SELECT name FROM programme WHERE programme_id = 1") == ("Youth services",)
 
