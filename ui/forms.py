@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from fund.unit_of_work import Written
-from ui import session
+from ui import format, session
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,13 @@ class Form:
         with self._below:
             show_outcome(self.name)
 
-    def write(self, action: Callable[..., Written], **values) -> None:
+    def write(self, action: Callable[..., Written], /, **values) -> None:
         """Submit ``values`` to ``action`` (a fund service) under this form; see module doc."""
         with self._below:
             write(self.name, action, **values)
 
 
-def write(name: str, action: Callable, *, said: Callable | None = None, **values) -> None:
+def write(name: str, action: Callable, /, *, said: Callable | None = None, **values) -> None:
     """Call a fund service for the form or section ``name``, with an idempotency key for
     these values. A refusal is shown here, every field as it was; a success is remembered
     for ``name``, its fields emptied, and the page reruns. ``said`` words the confirmation
@@ -119,7 +119,7 @@ def show_outcome(name: str) -> None:
     outcome = st.session_state.pop(f"outcome:{name}", None)
     if outcome is None:
         return
-    st.success(outcome.message, icon=":material/check_circle:")
+    st.success(format.plain(outcome.message), icon=":material/check_circle:")
     if outcome.moved:
         session.moved_table(outcome.moved)
 

@@ -3,8 +3,6 @@ its declared amount), add a programme, rename one or restate its target."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
@@ -42,8 +40,8 @@ def declare_ringfence(user: User) -> None:
         reason = st.text_input("Reason", key=form.key("reason"))
     if form.submitted:
         form.write(
-            _named(register.declare_ringfence),
-            title=name,
+            register.declare_ringfence,
+            name=name,
             owner_body=owner_body,
             financial_years=years,
             declared_amount=amount,
@@ -84,9 +82,9 @@ def edit_ringfence(user: User) -> None:
         reason = st.text_input("Reason", key=form.key("reason"))
     if form.submitted:
         form.write(
-            _named(register.update_ringfence),
+            register.update_ringfence,
             ringfence_id=chosen,
-            title=name,
+            name=name,
             owner_body=owner_body,
             financial_years=years,
             purpose=purpose,
@@ -114,9 +112,9 @@ def add_programme(user: User) -> None:
         reason = st.text_input("Reason", key=form.key("reason"))
     if form.submitted:
         form.write(
-            _named(register.add_programme),
+            register.add_programme,
             ringfence_id=ringfence,
-            title=name,
+            name=name,
             target=target,
             reason=reason,
         )
@@ -138,9 +136,9 @@ def edit_programme(user: User) -> None:
         reason = st.text_input("Reason", key=form.key("reason"))
     if form.submitted:
         form.write(
-            _named(register.update_programme),
+            register.update_programme,
             programme_id=chosen,
-            title=name,
+            name=name,
             target=target,
             reason=reason,
         )
@@ -153,14 +151,3 @@ def _choose(label: str, frame: pd.DataFrame, id_column: str, name_column: str, *
         return None
     names = dict(zip(frame[id_column], frame[name_column], strict=True))
     return st.selectbox(label, [int(i) for i in frame[id_column]], format_func=names.get, key=key)
-
-
-def _named(service: Callable) -> Callable:
-    """``service``, given the ring-fence's or programme's name as ``title``: ``forms.write``
-    takes a ``name`` of its own (the form's), so a field called ``name`` cannot pass through
-    it. To go once its own parameters are positional-only."""
-
-    def call(con, actor, *, title: str, **values):
-        return service(con, actor, name=title, **values)
-
-    return call

@@ -814,4 +814,6 @@ def test_the_approvals_section_counts_the_requests_and_reads_each_as_a_card(
     assert any(
         "Request #1: virement of £20,000.00 from Young people into work to" in m for m in shown
     )
-    assert any("Asked by Mo Manager (manager)" in t.value and "Why: rebalance" in t.value for t in at.text)
+    assert any(
+        "Asked by Mo Manager (manager)" in t.value and "Why: rebalance" in t.value for t in at.text
+    )
