@@ -222,7 +222,7 @@ def update_ringfence(
 
     The declared amount and the date it was advertised are not edited: they are what was
     publicly declared, and the ceiling moves only by a ring-fence virement, which the ledger
-    records and a second fund manager approves.
+    records and a second fund manager approves. The delegated limit may only be lowered.
     """
     target = parse_id(ringfence_id, "ring-fence")
     given = {
@@ -241,6 +241,7 @@ def update_ringfence(
         _refuse_unchanged("ring-fence", before, after)
         if "delegated_limit" in changes:
             _delegated_limit(after["delegated_limit"], before["ring_fence"])
+            _not_raised(before["delegated_limit"], after["delegated_limit"])
         _rename(step.con, "ringfence", target, before["name"], after["name"])
         step.con.execute(
             "UPDATE ringfence SET owner_body = ?, financial_years = ?, purpose = ?,"
@@ -257,6 +258,17 @@ def update_ringfence(
 
 
 _RINGFENCE_UPDATED = ("owner_body", "financial_years", "purpose", "delegated_limit")
+
+
+def _not_raised(before: Decimal, after: Decimal) -> None:
+    """A delegated limit may be lowered by one fund manager but never raised: a higher limit
+    widens what one person may commit alone, so it must not be one person's decision."""
+    if after > before:
+        raise ValidationError(
+            "delegated limit",
+            f"may only be lowered here ({format_gbp(after)} is above {format_gbp(before)});"
+            " raising it would let one person commit more alone",
+        )
 
 
 def add_programme(
@@ -359,27 +371,13 @@ _RENAME = {
 
 
 def _rename(con: duckdb.DuckDBPyConnection, table: str, key: int, old: str, new: str) -> None:
-    """Give a ring-fence or programme a new name, unless another already has it.
-
-    DuckDB changes a UNIQUE column by deleting and re-inserting the row, which it refuses
-    while other rows refer to it by a foreign key: a ring-fence that has programmes cannot be
-    renamed until its programmes refer to it without one (as experiments do to programmes).
-    """
+    """Give a ring-fence or programme a new name, unless another already has it. (Nothing
+    refers to either by a foreign key, so DuckDB's delete-and-insert of a changed UNIQUE
+    column is never blocked: see migration 0005.)"""
     if new == old:
         return
-    if table == "ringfence" and _has_programmes(con, key):
-        raise ValidationError(
-            "name",
-            f"ring-fence {old!r} has programmes, and the database cannot yet rename a "
-            "ring-fence that programmes refer to; its other fields can be edited",
-        )
     with _refuse_duplicate(con, table, new):
         con.execute(_RENAME[table], [new, key])
-
-
-def _has_programmes(con: duckdb.DuckDBPyConnection, ringfence_id: int) -> bool:
-    found = con.execute("SELECT 1 FROM programme WHERE ringfence_id = ? LIMIT 1", [ringfence_id])
-    return found.fetchone() is not None
 
 
 def _refuse_unchanged(kind: str, before: dict, after: dict) -> None:

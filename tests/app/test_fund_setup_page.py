@@ -153,19 +153,19 @@ def test_editing_a_ring_fence_starts_from_its_values_and_says_what_changed(
     assert field(at, form, "limit").value == "£10,000.00"
     assert "Declared amount £1,000,000.00" in at.caption[-1].value
 
-    field(at, form, "limit").input("£25,000")
+    field(at, form, "limit").input("£7,500")
     area(at, form, "purpose").input("Test new ways to help residents into work")
     field(at, form, "reason").input("cabinet raised the limit")
     submit(at, "Save ring-fence")
 
     assert successes(at) == [
         "Ring-fence #1 'Innovation Fund': purpose changed; "
-        "delegated limit now £25,000.00 (was £10,000.00)."
+        "delegated limit now £7,500.00 (was £10,000.00)."
     ]
     assert con.execute(
         "SELECT declared_amount, delegated_limit FROM ringfence WHERE ringfence_id = 1"
-    ).fetchone() == (D("1000000.00"), D("25000.00"))
-    assert field(at, form, "limit").value == "£25,000.00"  # the form shows what is now saved
+    ).fetchone() == (D("1000000.00"), D("7500.00"))
+    assert field(at, form, "limit").value == "£7,500.00"  # the form shows what is now saved
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_editing_a_ring_fence_starts_from_its_values_and_says_what_changed(
         ("owner", " ", "owner body: is required"),
         ("limit", "2,000,000", "delegated limit: must not exceed the ring-fence's £1,000,000.00"),
         ("limit", "1.005", "delegated limit: must have at most two decimal places"),
-        ("name", "Renamed Fund", "name: ring-fence 'Innovation Fund' has programmes"),
+        ("name", "Second Fund", "name: a ring-fence called 'Second Fund' already exists"),
     ],
 )
 def test_refused_ring_fence_edits_name_the_field_and_write_nothing(

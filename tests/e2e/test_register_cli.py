@@ -28,21 +28,21 @@ def row(path, sql: str) -> tuple:
 def test_a_ring_fence_edit_changes_only_the_options_given_and_says_what(path):
     result = fund(
         path,
-        "ringfence edit 1 --delegated-limit 25,000 --years '2025-26 to 2027-28'"
+        "ringfence edit 1 --delegated-limit 7,500 --years '2025-26 to 2027-28'"
         " --reason 'cabinet raised the limit'",
     )
 
     first, key_line = result.stdout.splitlines()
     assert first == (
         "Ring-fence #1 'Innovation Fund': financial years changed; "
-        "delegated limit now £25,000.00 (was £10,000.00)."
+        "delegated limit now £7,500.00 (was £10,000.00)."
     )
     assert key_line.startswith("Key: ")
     assert row(
         path,
         "SELECT name, financial_years, declared_amount, delegated_limit FROM ringfence"
         " WHERE ringfence_id = 1",
-    ) == ("Innovation Fund", "2025-26 to 2027-28", 1000000, 25000)
+    ) == ("Innovation Fund", "2025-26 to 2027-28", 1000000, 7500)
 
 
 def test_a_programme_edit_reports_json_and_replays_with_its_key(path):

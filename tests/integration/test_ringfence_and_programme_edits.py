@@ -70,7 +70,7 @@ def test_editing_a_ring_fence_changes_what_it_says_and_its_delegated_limit(con, 
         owner_body="Northborough Borough Council",
         financial_years="2025-26 to 2027-28",
         purpose="Test new ways to help residents into work",
-        delegated_limit="£25,000",
+        delegated_limit="£7,500",
     )
 
     assert ringfence_row(con, portfolio.ringfence_id) == (
@@ -80,11 +80,11 @@ def test_editing_a_ring_fence_changes_what_it_says_and_its_delegated_limit(con, 
         Decimal("1000000.00"),
         "Test new ways to help residents into work",
         date(2025, 3, 1),
-        Decimal("25000.00"),
+        Decimal("7500.00"),
     )
     assert written.said == (
         "Ring-fence #1 'Innovation Fund': owner body, financial years and purpose changed; "
-        "delegated limit now £25,000.00 (was £10,000.00)."
+        "delegated limit now £7,500.00 (was £10,000.00)."
     )
 
 
@@ -94,7 +94,7 @@ def test_a_ring_fence_edit_leaves_its_declared_amount_and_ceiling_as_they_were(
     ceiling = "SELECT ceiling, allocated FROM ringfence_balance WHERE ringfence_id = ?"
     before = con.execute(ceiling, [portfolio.ringfence_id]).fetchone()
 
-    edit_ringfence(con, people.manager, portfolio.ringfence_id, delegated_limit="20000")
+    edit_ringfence(con, people.manager, portfolio.ringfence_id, delegated_limit="2000")
 
     assert con.execute(ceiling, [portfolio.ringfence_id]).fetchone() == before
     assert ringfence_row(con, portfolio.ringfence_id)[3] == Decimal("1000000.00")
@@ -116,7 +116,7 @@ def test_a_ring_fence_edit_is_audited_and_verifies(con, people, portfolio):
 
 
 def test_a_ring_fence_changed_outside_the_services_after_an_edit_is_named(con, people, portfolio):
-    edit_ringfence(con, people.manager, portfolio.ringfence_id, delegated_limit="20000")
+    edit_ringfence(con, people.manager, portfolio.ringfence_id, delegated_limit="2000")
     con.execute("UPDATE ringfence SET delegated_limit = 900000 WHERE ringfence_id = 1")
 
     check = audit.verify(con, people.auditor)
@@ -133,15 +133,16 @@ def test_a_ring_fence_without_programmes_can_be_renamed(con, people, bare):
     assert audit.verify(con, people.auditor).ok
 
 
-def test_a_ring_fence_with_programmes_cannot_be_renamed_yet_and_says_why(con, people, portfolio):
-    message = refused(
-        con, lambda: edit_ringfence(con, people.manager, portfolio.ringfence_id, name="New Fund")
-    )
+def test_a_ring_fence_with_programmes_is_renamed_and_its_programmes_follow(con, people, portfolio):
+    written = edit_ringfence(con, people.manager, portfolio.ringfence_id, name="New Fund")
 
-    assert message == (
-        "name: ring-fence 'Innovation Fund' has programmes, and the database cannot yet rename"
-        " a ring-fence that programmes refer to; its other fields can be edited"
-    )
+    assert written.said == "Ring-fence #1 'New Fund': renamed from 'Innovation Fund'."
+    assert con.execute(
+        "SELECT r.name FROM programme AS p JOIN ringfence AS r USING (ringfence_id)"
+        " WHERE p.programme_id = ?",
+        [portfolio.programme_id],
+    ).fetchone() == ("New Fund",)
+    assert audit.verify(con, people.auditor).ok
 
 
 @pytest.mark.parametrize(
@@ -156,6 +157,11 @@ def test_a_ring_fence_with_programmes_cannot_be_renamed_yet_and_says_why(con, pe
         (
             {"delegated_limit": "50,000.01"},
             "delegated limit: must not exceed the ring-fence's £50,000.00, not £50,000.01",
+        ),
+        (
+            {"delegated_limit": "5,000.01"},
+            "delegated limit: may only be lowered here (£5,000.01 is above £5,000.00);"
+            " raising it would let one person commit more alone",
         ),
         ({"delegated_limit": "5000"}, "ring-fence: nothing to change"),
         ({"name": "Bare Fund", "purpose": "A pot not yet split"}, "ring-fence: nothing to change"),
