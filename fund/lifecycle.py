@@ -112,9 +112,26 @@ def move(
             ],
         ).fetchone()[0]
         step.record("lifecycle_move", move_id)
+        step.said = _moved(found, current, target, outcome, move_id)
         return "lifecycle move", move_id
 
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)
+
+
+def _moved(
+    found: register.ExperimentInfo, current: int, target: int, outcome: Outcome, move_id: int
+) -> str:
+    """What a move did, in words: a failed attempt says the phase stayed."""
+    named = f"Experiment #{found.experiment_id} '{found.title}'"
+    if outcome is Outcome.FAILED:
+        return (
+            f"{named}: the attempt to reach {phase_label(target)} failed; it stays in"
+            f" {phase_label(current)} (lifecycle move #{move_id})."
+        )
+    return (
+        f"{named} {outcome.value} from {phase_label(current)} to {phase_label(target)}"
+        f" (lifecycle move #{move_id})."
+    )
 
 
 def record_scaling_route(
@@ -151,6 +168,10 @@ def record_scaling_route(
             [found.experiment_id, chosen.value, step.reason, step.actor.user_id, step.at],
         )
         step.record("scaling_record", found.experiment_id)
+        step.said = (
+            f"Experiment #{found.experiment_id} '{found.title}': scaling route recorded"
+            f" ({chosen.label})."
+        )
         return "experiment", found.experiment_id
 
     return perform(con, actor, Permission.MANAGE_PORTFOLIO, request, change)

@@ -258,7 +258,9 @@ def test_a_lifecycle_move_records_the_move_and_changes_the_phase(app, people, fu
     move(at, 2, "pilot worked in two wards")
 
     assert not errors(at)
-    assert successes(at) == ["Done: lifecycle move #1."]
+    assert successes(at) == [
+        "Experiment #1 'Trial of small_grant' advanced from 1 design & discovery to 2 mobilisation (lifecycle move #1)."
+    ]
     assert grew(before, counts(con)) == {"lifecycle_move": 1, "audit_log": 1}
     assert phase_of(con, grant) == 2
     assert con.execute(
@@ -273,7 +275,9 @@ def test_a_lifecycle_move_records_the_move_and_changes_the_phase(app, people, fu
     # Falling back to an earlier phase is a move too.
     at.run()
     move(at, 1, "funding partner withdrew")
-    assert successes(at) == ["Done: lifecycle move #2."]
+    assert successes(at) == [
+        "Experiment #1 'Trial of small_grant' reversed from 2 mobilisation to 1 design & discovery (lifecycle move #2)."
+    ]
     assert phase_of(con, grant) == 1
     assert con.execute("SELECT outcome FROM lifecycle_move WHERE move_id = 2").fetchone() == (
         "reversed",
@@ -287,7 +291,10 @@ def test_a_failed_attempt_is_recorded_and_the_phase_stays(app, people, funded, c
 
     move(at, 2, "no provider came forward", failed=True)
 
-    assert successes(at) == ["Done: lifecycle move #1."]
+    assert successes(at) == [
+        "Experiment #1 'Trial of small_grant': the attempt to reach 2 mobilisation failed; it stays in"
+        " 1 design & discovery (lifecycle move #1)."
+    ]
     assert phase_of(con, grant) == 1
     assert con.execute("SELECT from_phase, to_phase, outcome FROM lifecycle_move").fetchall() == [
         (1, 2, "failed")
@@ -343,7 +350,9 @@ def test_a_scaling_route_is_recorded_only_once_the_experiment_has_spread(app, pe
     before = counts(con)
     submit(at, "Record scaling route")
 
-    assert successes(at) == ["Done: experiment #1."]
+    assert successes(at) == [
+        "Experiment #1 'Trial of small_grant': scaling route recorded (Takeover by an existing organisation)."
+    ]
     assert grew(before, counts(con)) == {"scaling_record": 1, "audit_log": 1}
     assert con.execute("SELECT experiment_id, route, reason FROM scaling_record").fetchall() == [
         (grant, "takeover", "neighbouring council copied it")
@@ -375,7 +384,9 @@ def test_after_a_move_the_heading_shows_the_new_phase(app, people, funded, con):
 
     move(at, 2, "pilot worked")
 
-    assert successes(at) == ["Done: lifecycle move #1."]
+    assert successes(at) == [
+        "Experiment #1 'Trial of small_grant' advanced from 1 design & discovery to 2 mobilisation (lifecycle move #1)."
+    ]
     assert at.subheader[0].value == "Lifecycle: now in 2 mobilisation"
 
 

@@ -159,6 +159,18 @@ SERVICES = {
             w.con, a, ringfence_id=w.ringfence_id, name=_named("Programme"), target="t", key=key()
         ),
     ),
+    "register.update_ringfence": (
+        None,
+        lambda w, a, _: register.update_ringfence(
+            w.con, a, ringfence_id=w.ringfence_id, purpose=f"p-{key()}", reason="r", key=key()
+        ),
+    ),
+    "register.update_programme": (
+        None,
+        lambda w, a, _: register.update_programme(
+            w.con, a, programme_id=w.programme_id, target=f"t-{key()}", reason="r", key=key()
+        ),
+    ),
     "register.add_experiment": (
         None,
         lambda w, a, _: register.add_experiment(
@@ -268,6 +280,8 @@ ALLOWED = {
     "register.declare_ringfence": MONEY_AND_REGISTER,
     "register.add_programme": MONEY_AND_REGISTER,
     "register.add_experiment": MONEY_AND_REGISTER,
+    "register.update_ringfence": MONEY_AND_REGISTER,
+    "register.update_programme": MONEY_AND_REGISTER,
     "ledger.allocate": MONEY_AND_REGISTER,
     "ledger.commit": MONEY_AND_REGISTER,
     "ledger.decommit": MONEY_AND_REGISTER,
