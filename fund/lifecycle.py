@@ -14,7 +14,7 @@ from enum import StrEnum
 import duckdb
 import pandas as pd
 
-from fund import register
+from fund import labels, register
 from fund.auth import Permission, User, require
 from fund.db import frame
 from fund.errors import ValidationError
@@ -36,16 +36,8 @@ class ScalingRoute(StrEnum):
 
     @property
     def label(self) -> str:
-        return _ROUTE_LABELS[self]
+        return labels.SCALING_ROUTES[self.value]
 
-
-_ROUTE_LABELS = {
-    ScalingRoute.UNCONTROLLED_DIFFUSION: "Uncontrolled diffusion",
-    ScalingRoute.DIRECT_DIFFUSION: "Direct diffusion by a parent organisation "
-    "(federation, licence, franchise)",
-    ScalingRoute.TAKEOVER: "Takeover by an existing organisation",
-    ScalingRoute.ORGANISATIONAL_GROWTH: "Growth of the owning organisation",
-}
 
 SPREADING_PHASES = (Phase.MAINSTREAM, Phase.EMBEDDING)
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
+from fund import labels
 from fund.auth import Permission, User, require
 from fund.db import duplicate_key, frame
 from fund.errors import NotFound, ValidationError
@@ -32,15 +33,7 @@ class Instrument(StrEnum):
 
     @property
     def label(self) -> str:
-        return _INSTRUMENT_LABELS[self]
-
-
-_INSTRUMENT_LABELS = {
-    Instrument.SMALL_GRANT: "Small grant",
-    Instrument.EXPERIMENTAL_ZONE: "Experimental zone",
-    Instrument.PBR_CONTRACT: "Payment-by-results contract",
-    Instrument.SOCIAL_VENTURE: "Social venture investment",
-}
+        return labels.INSTRUMENTS[self.value]
 
 
 class Phase(IntEnum):
@@ -55,7 +48,7 @@ class Phase(IntEnum):
 
 def phase_label(phase: int) -> str:
     """'2 mobilisation', '1 design & discovery': how a phase is shown."""
-    return f"{phase} {Phase(phase).name.lower().replace('_and_', ' & ').replace('_', ' ')}"
+    return labels.PHASES[Phase(phase)]
 
 
 class RiskRating(StrEnum):
