@@ -20,7 +20,7 @@ A page writes a form like this::
         pay.write(ledger.pay, commitment_id=chosen, amount=amount, reason=reason)
 
 Widgets must take their ``key`` from :meth:`Form.key`: that is how a form is emptied after
-a success and only then. A form with several buttons gives their labels as a tuple and reads
+a success and only then (a success moves the form to fresh keys). A form with several buttons gives their labels as a tuple and reads
 which one was pressed from :attr:`Form.pressed`.
 """
 
@@ -60,8 +60,9 @@ class Form:
         return self.pressed is not None
 
     def key(self, field: str) -> str:
-        """The widget key of one field of this form (see :func:`_clear`)."""
-        return f"form:{self.name}:{field}"
+        """The widget key of one field of this form, in its current generation (see
+        :func:`_clear`)."""
+        return f"form:{self.name}:{_generation(self.name)}:{field}"
 
     def __enter__(self) -> Form:
         self._stack.enter_context(st.form(self.name, clear_on_submit=False, border=True))
@@ -124,11 +125,18 @@ def show_outcome(name: str) -> None:
         session.moved_table(outcome.moved)
 
 
+def _generation(name: str) -> int:
+    return st.session_state.get(f"form-generation:{name}", 0)
+
+
 def _clear(name: str) -> None:
-    """Empty the form's fields for the next entry: their widget state goes with them."""
+    """Empty the form's fields for the next entry. Deleting a widget's state is not enough
+    in the browser, which keeps showing what was typed; widgets under new keys start from
+    their defaults, so the form's next generation is drawn, and the old state dropped."""
     prefix = f"form:{name}:"
     for field in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
         del st.session_state[field]
+    st.session_state[f"form-generation:{name}"] = _generation(name) + 1
 
 
 def sections(key: str, parts: Mapping[str, Callable[[], None]]) -> None:

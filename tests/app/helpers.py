@@ -79,6 +79,16 @@ def grew(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {t: after[t] - before[t] for t in TABLES if after[t] != before[t]}
 
 
+def form_key(at: AppTest, form: str, field: str) -> str:
+    """The widget key of a ui.forms field as the page draws it now: a success moves the form
+    to fresh keys (its next generation), which is how its fields are emptied."""
+    try:
+        generation = at.session_state[f"form-generation:{form}"]
+    except KeyError:
+        generation = 0
+    return f"form:{form}:{generation}:{field}"
+
+
 def text(at: AppTest, label: str, n: int = 0):
     """The ``n``-th text input labelled ``label``, in order of appearance."""
     found = [w for w in at.text_input if w.label == label]

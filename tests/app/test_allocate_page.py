@@ -16,6 +16,7 @@ from fund.auth import Role
 from tests.app.helpers import (
     counts,
     errors,
+    form_key,
     grew,
     refused_each,
     select,
@@ -53,8 +54,8 @@ def commit(at, experiment: int, amount: str, counterparty="Youth Trust", reason=
     section(at, "Commit")
     select(at, "Experiment").set_value(experiment)
     text(at, "Counterparty (who receives the money)").input(counterparty)
-    at.text_input(key="form:commit:amount").input(amount)
-    at.text_input(key="form:commit:reason").input(reason)
+    at.text_input(key=form_key(at, "commit", "amount")).input(amount)
+    at.text_input(key=form_key(at, "commit", "reason")).input(reason)
     return submit(at, "Commit")
 
 
@@ -62,8 +63,8 @@ def record(at, commitment: int, amount: str, kind="Payment", reason="invoice pai
     section(at, "Record a payment")
     at.radio[0].set_value(kind)
     select(at, "Commitment").set_value(commitment)
-    at.text_input(key="form:pay:amount").input(amount)
-    at.text_input(key="form:pay:reason").input(reason)
+    at.text_input(key=form_key(at, "pay", "amount")).input(amount)
+    at.text_input(key=form_key(at, "pay", "reason")).input(reason)
     return submit(at, "Record")
 
 
@@ -77,7 +78,7 @@ def reverse(at, entry: int, reason: str = "keyed in error", experiment: int | No
         "selection": {"rows": [row], "columns": [], "cells": []}
     }
     at.run()
-    at.text_input(key="form:reverse:reason").input(reason)
+    at.text_input(key=form_key(at, "reverse", "reason")).input(reason)
     return submit(at, "Reverse")
 
 
@@ -91,8 +92,8 @@ def vire(at, source: int, target: int, amount: str, reason: str = "rebalance"):
     section(at, "Request a virement")
     select(at, "From programme").set_value(source)
     select(at, "To programme").set_value(target)
-    at.text_input(key="form:vire:amount").input(amount)
-    at.text_input(key="form:vire:reason").input(reason)
+    at.text_input(key=form_key(at, "vire", "amount")).input(amount)
+    at.text_input(key=form_key(at, "vire", "reason")).input(reason)
     return submit(at, "Request virement")
 
 
@@ -775,7 +776,9 @@ def test_a_refusal_after_a_success_shows_in_the_section_the_person_is_using(
     record(at, 1, "400.00")
     assert successes(at) == ["Payment of £400.00 recorded on commitment #1 (ledger entry #3)."]
     assert at.session_state["allocate-section"] == "Record a payment"
-    assert at.text_input(key="form:pay:amount").value == ""  # a success empties the form
+    assert (
+        at.text_input(key=form_key(at, "pay", "amount")).value == ""
+    )  # a success empties the form
 
     before = counts(con)
     record(at, 1, "10,000.00")
@@ -783,8 +786,8 @@ def test_a_refusal_after_a_success_shows_in_the_section_the_person_is_using(
     assert at.session_state["allocate-section"] == "Record a payment"
     assert errors(at) == ["amount: payment £10,000.00 exceeds commitment #1 unpaid £7,600.00"]
     assert not successes(at)
-    assert at.text_input(key="form:pay:amount").value == "10,000.00"
-    assert at.text_input(key="form:pay:reason").value == "invoice paid"
+    assert at.text_input(key=form_key(at, "pay", "amount")).value == "10,000.00"
+    assert at.text_input(key=form_key(at, "pay", "reason")).value == "invoice paid"
     assert grew(before, counts(con)) == {}
 
 

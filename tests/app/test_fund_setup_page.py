@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from fund.auth import Role
-from tests.app.helpers import counts, errors, grew, select, submit, successes, visible
+from tests.app.helpers import counts, errors, form_key, grew, select, submit, successes, visible
 
 PAGE = "pages/fund_setup.py"
 D = Decimal
@@ -26,11 +26,11 @@ def section(at, label: str):
 
 
 def field(at, form: str, name: str):
-    return at.text_input(key=f"form:{form}:{name}")
+    return at.text_input(key=form_key(at, form, name))
 
 
 def area(at, form: str, name: str):
-    return at.text_area(key=f"form:{form}:{name}")
+    return at.text_area(key=form_key(at, form, name))
 
 
 def tables(at):
@@ -77,7 +77,7 @@ def declare(at, *, name="Youth Fund", amount="£250,000", limit="5,000", reason=
     field(at, form, "years").input("2026-27")
     field(at, form, "amount").input(amount)
     field(at, form, "limit").input(limit)
-    at.date_input(key=f"form:{form}:advertised").set_value(date(2026, 4, 1))
+    at.date_input(key=form_key(at, form, "advertised")).set_value(date(2026, 4, 1))
     area(at, form, "purpose").input("Try new youth services")
     field(at, form, "reason").input(reason)
     return submit(at, "Declare ring-fence")

@@ -241,7 +241,7 @@ def sign_out(page: Page) -> None:
 
 
 def open_page(page: Page, title: str) -> None:
-    """Follow the sidebar link (a URL would start a new, signed-out session)."""
+    """Follow the sidebar link, as a person moves between pages."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
 
@@ -394,6 +394,8 @@ def test_a_refusal_after_a_success_shows_where_the_person_is_and_an_approval_say
     expect(page.get_by_role("tab", name="Record a payment")).to_have_attribute(
         "aria-selected", "true"
     )
+    settled(page)  # the run has finished: the form is drawn afresh, emptied for the next entry
+    expect(form.get_by_label("Amount (£)", exact=True)).to_have_value("")
     camera("payment-done")
 
     # ... and the refusal of the next one appears in that same section, the fields kept.
