@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -85,14 +86,11 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit did not answer 'ok' within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a free port against a fresh database; its URL. Always stopped afterwards."""
-    folder = tmp_path_factory.mktemp("server")
-    database = folder / "fund.duckdb"
-    build_database(database)
+@contextmanager
+def served(database: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port against ``database``; its URL. Always stopped."""
     port = free_port()
-    log = folder / "streamlit.log"
+    log = database.with_name("streamlit.log")
     command = [
         sys.executable,
         "-m",
@@ -130,6 +128,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port against a fresh database; its URL. Always stopped afterwards."""
+    database = tmp_path_factory.mktemp("server") / "fund.duckdb"
+    build_database(database)
+    with served(database) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,13 +24,12 @@ from tests.browser.test_browser import (  # noqa: F401 - fixtures, used by name
     browser,
     build_database,
     camera,
-    free_port,
     metric,
     open_page,
     page,
     pounds,
+    served,
     sign_in,
-    wait_until_healthy,
 )
 from tests.e2e.test_cli import FUND
 
@@ -51,45 +49,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(database: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port against the demo database; always stopped."""
-    port = free_port()
-    log = database.with_name("streamlit.log")
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "RINGFENCE_DB": str(database)},
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, process, log)
+    with served(database) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def fund(database: Path, *words: str) -> subprocess.CompletedProcess[str]:
