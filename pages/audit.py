@@ -101,8 +101,14 @@ with ledger_tab:
         else f"the newest {len(found.entries):,} are shown and downloaded: narrow the filters,"
         " or use `fund export` for all of them"
     )
+    # A total across kinds (allocations plus payments plus recoveries…) means nothing.
+    total = (
+        f", totalling {format_gbp(found.total)}"
+        if chosen.kind
+        else " (choose a kind to see their total)"
+    )
     st.caption(
-        f"{matched}, totalling {format_gbp(found.total)}; {shown}. "
+        f"{matched}{total}; {shown}. "
         "Amounts are signed by their effect: decommitments and reversals are negative."
     )
     downloads(found.entries, "ledger")

@@ -230,7 +230,11 @@ def test_the_ledger_lists_every_entry_newest_first_with_its_count_and_total(
     assert list(rows["kind"]) == ["Disbursement", "Commitment", "Allocation"]
     assert [str(a) for a in rows["amount"]] == ["3000.00", "8000.00", "100000.00"]
     assert list(rows["actor"]) == ["Mo Manager (manager)"] * 3
-    assert ledger_caption(at).startswith("3 ledger entries, totalling £111,000.00; newest first.")
+    assert ledger_caption(at).startswith(
+        "3 ledger entries (choose a kind to see their total); newest first."
+    )
+    at.selectbox(key="ledger-kind").set_value("allocation").run()
+    assert ledger_caption(at).startswith("1 ledger entry, totalling £100,000.00; newest first.")
 
 
 def test_the_ledger_filters_by_every_field_an_auditor_asks_for(app, people, wide, con):
@@ -263,7 +267,9 @@ def test_the_ledger_filters_by_every_field_an_auditor_asks_for(app, people, wide
         "Sam Second (second)",
     ]
     assert only("ledger-posted-by", "second") == [6]
-    assert ledger_caption(at).startswith("1 ledger entry, totalling £242,000.00; newest first.")
+    assert ledger_caption(at).startswith(
+        "1 ledger entry (choose a kind to see their total); newest first."
+    )
 
     only("ledger-kind", None)
     today = db.today()
@@ -271,6 +277,7 @@ def test_the_ledger_filters_by_every_field_an_auditor_asks_for(app, people, wide
     assert len(entries(at)) == 6
     at.date_input(key="ledger-dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
     assert len(entries(at)) == 0
+    at.selectbox(key="ledger-kind").set_value("disbursement").run()
     assert ledger_caption(at).startswith("0 ledger entries, totalling £0.00;")
 
 
@@ -353,7 +360,7 @@ def test_a_ledger_longer_than_the_screen_says_how_much_is_shown_and_downloaded(
     assert len(entries(at)) == 1000
     assert entries(at)["entry_id"].iloc[0] == 1003
     assert ledger_caption(at).startswith(
-        "1,003 ledger entries, totalling £112,000.00; the newest 1,000 are shown and"
+        "1,003 ledger entries (choose a kind to see their total); the newest 1,000 are shown and"
         " downloaded: narrow the filters, or use `fund export` for all of them."
     )
 
