@@ -14,7 +14,18 @@ from fund.ledger import queries
 from fund.money import format_gbp
 from ui import format, forms, session
 
-SHOWN = ["entry_id", "value_date", "kind", "amount", "counterparty", "actor", "reason"]
+SHOWN = [
+    "entry_id",
+    "value_date",
+    "kind",
+    "amount",
+    "counterparty",
+    "reverses",
+    "reversed_by",
+    "actor",
+    "reason",
+]
+LISTED = 500  # the newest entries listed; a correction is nearly always of something recent
 
 
 def section(user: User) -> None:
@@ -22,7 +33,8 @@ def section(user: User) -> None:
     that reverses it."""
     con = session.cursor()
     programme, experiment = _where(con, user)
-    entries = queries.entries(con, user, programme_id=programme, experiment_id=experiment)
+    chosen = queries.EntryFilter(programme_id=programme, experiment_id=experiment)
+    entries = queries.ledger(con, user, chosen, limit=LISTED).entries  # newest first
     if entries.empty:
         st.info("No ledger entries here yet.")
         return
@@ -34,7 +46,10 @@ def section(user: User) -> None:
     )
     rows = picked.selection.rows
     if not rows:
-        st.caption("Select the entry to correct (the box at the start of its row).")
+        st.caption(
+            f"Newest first (the latest {LISTED:,}). Select the entry to correct (the box at the"
+            " start of its row); one already reversed, or itself a reversal, cannot be."
+        )
         forms.show_outcome("reverse")
         return
     _form(entries.iloc[rows[0]])
