@@ -11,7 +11,7 @@ from ui import backup_section, chain_check, format, forms, session, user_forms
 user = session.guard(Permission.MANAGE_USERS)
 con = session.cursor()
 
-st.title("Users")
+st.title("Admin")
 people = users.people(con, user)
 format.table(people.assign(role=people["role"].map(lambda r: Role(r).label)))
 others = people[people["username"] != user.username]

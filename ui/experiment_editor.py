@@ -57,9 +57,7 @@ def form(user: User, chosen: int | None) -> None:
                 format_func=format.words,
             )
             phase = _phase(experiment, current.get("phase"))
-            reason = st.text_input(
-                "Reason", "" if chosen else "new experiment", key=experiment.key("reason")
-            )
+            reason = st.text_input("Reason", key=experiment.key("reason"))
         shares = partner_editor.editor(partners, key=experiment.key("partners"))
     if experiment.submitted:
         fields = dict(

@@ -112,7 +112,7 @@ def test_the_admin_sees_every_user_with_role_status_and_lock_and_never_a_hash(ap
     at = app(people.admin, PAGE)
 
     assert not at.exception
-    assert at.title[0].value == "Users"
+    assert at.title[0].value == "Admin"
     users = at.dataframe[0].value
     assert list(users["username"]) == ["admin", "auditor", "board", "manager", "second"]
     assert list(users["role"]) == [
@@ -326,7 +326,7 @@ def test_an_admin_is_not_offered_their_own_account_to_change(app, people, con):
 def test_an_admin_sees_no_money_pages(app, people, menus):
     at = app(people.admin)
     assert menus[-1] == ["Admin"]
-    assert at.title[0].value == "Users"
+    assert at.title[0].value == "Admin"
 
     for page in (
         "pages/portfolio.py",

@@ -48,6 +48,7 @@ def open_experiment(at, experiment_id: int | None):
 def fill_new(at, *, title="Night buses", official="Jo Official", programme=None):
     text(at, "Title").input(title)
     text(at, "Responsible official").input(official)
+    text(at, "Reason").input("new experiment")  # typed: a reason is never filled in for you
     if programme is not None:
         select(at, "Programme").set_value(programme)
 

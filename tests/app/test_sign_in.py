@@ -27,7 +27,7 @@ FIRST_TITLE = {
     Role.FUND_MANAGER: "Portfolio",
     Role.AUDITOR: "Portfolio",
     Role.BOARD_MEMBER: "Portfolio",
-    Role.ADMIN: "Users",
+    Role.ADMIN: "Admin",
 }
 
 
