@@ -17,7 +17,9 @@ on a shared machine: the portfolio position, single ``pay``/``commit``/``allocat
 transactions, payment runs of 5,000, ``audit verify`` and the Portfolio page (warm, and cold
 after the app let go of the file). It then grows the copy to 3,000,000 entries (a second
 bulk pass of history on new commitments, with its own allocations through the services and
-a valid chain) and times the single writes again.
+a valid chain) and times the single writes again. Every experiment has an impact map, saved
+through the audited write path in runs; the SROI of them all is timed against issue 10's
+one second.
 
     .venv/bin/python bench/bench.py [--rebuild] [--runs 5] [--writes 300] [--skip-growth]
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import math
 import os
 import random
 import shutil
@@ -36,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -46,14 +49,24 @@ if str(ROOT) not in sys.path:  # run as a script, the package is not necessarily
     sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from fund import audit, audit_state, db, demo, ledger, portfolio, register, users  # noqa: E402
 from fund.auth import User, find_user  # noqa: E402
+from fund.demo import impact  # noqa: E402
+from fund.demo.catalogue import FI, MH, YP  # noqa: E402
+from fund.demo.outcomes import OUTCOMES, POOLS  # noqa: E402
 from fund.errors import RingfenceError  # noqa: E402
 from fund.ledger import payment_run  # noqa: E402
+from fund.sroi import calculate as sroi_calculate  # noqa: E402
+from fund.sroi import discount as sroi_discount  # noqa: E402
+from fund.sroi import impact_file, proxies, reference, report, sensitivity  # noqa: E402
+from fund.sroi import model as sroi_model  # noqa: E402
+from fund.sroi import service as sroi_service  # noqa: E402
+from fund.sroi.discount import Schedule  # noqa: E402
 from ui import database  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -63,7 +76,7 @@ SCRATCH = HERE / "bench.run.duckdb"  # the copy the measurements write to
 
 # What the build makes; FORMAT changes whenever the build does (or the schema it follows),
 # so that a database built by an older bench is rebuilt rather than measured.
-FORMAT = 3
+FORMAT = 4  # 4: an impact map for every experiment (issue 10)
 ENTRIES = 1_000_000
 COMMITMENTS = 50_000
 GRANT_COMMITMENTS = 40_000  # small grants are the high-volume instrument
@@ -893,6 +906,8 @@ def build(path: Path) -> float:
     committed = first_plan(con, allocation_entries)
     _, programme_ids, experiment_ids = create_structure(con, people, committed, grown, start)
     bulk_history(con, people, programme_ids, experiment_ids, start)
+    say("building: an impact map for every experiment…")
+    add_impact_maps(con, people)
     con.execute("CHECKPOINT")
     say("building: checking the invariants and the audit chain…")
     check_invariants(con)
@@ -1484,7 +1499,8 @@ def measure_pages(scratch: Path, people: Cast, runs: int) -> list[Row]:
     try:
         with tempfile.TemporaryDirectory() as folder:
             demo_path = Path(folder) / "demo.duckdb"
-            demo_con = db.connect(demo_path)
+            with demo.founded():
+                demo_con = db.connect(demo_path)
             demo.build(demo_con)
             manager = find_user(demo_con, "manager")
             demo_con.close()
@@ -1510,6 +1526,210 @@ def measure_pages(scratch: Path, people: Cast, runs: int) -> list[Row]:
             times(on_bench_cold / on_bench),
         ),
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# SROI Monte Carlo (issue 10): pure numpy on synthetic impact maps, no database
+# ---------------------------------------------------------------------------------------
+
+MC_EXPERIMENTS = 500
+MC_DRAWS = 100_000
+MC_SECONDS = 3.0  # Monte Carlo of MC_DRAWS draws for each of MC_EXPERIMENTS experiments
+# What a ranged assumption is drawn from, as often as an impact map might choose it.
+MC_DISTRIBUTIONS = ("triangular",) * 5 + ("uniform",) * 2 + ("pert",) * 3
+
+
+def _fraction(rng: random.Random, top: float) -> Decimal:
+    return Decimal(f"{rng.uniform(0, top):.2f}")
+
+
+def _mc_outcome(rng: random.Random, n: int) -> sroi_model.Outcome:
+    """One outcome as an impact map has it: a count, a proxy (one in ten a smaller
+    disbenefit), deductions up to a half, and one to three of its assumptions given a range."""
+    disbenefit = rng.random() < 0.1
+    values = {
+        "quantity": Decimal(rng.randint(5, 500)),
+        "proxy": Decimal(-rng.randint(100, 2_000) if disbenefit else rng.randint(100, 20_000)),
+        "deadweight": _fraction(rng, 0.5),
+        "displacement": _fraction(rng, 0.3),
+        "attribution": _fraction(rng, 0.5),
+        "drop_off": _fraction(rng, 0.5),
+    }
+    ranges = {}
+    for name in rng.sample(sroi_model.ASSUMPTIONS, rng.randint(1, 3)):
+        point = values[name]
+        if name in sroi_model.DEDUCTIONS:
+            low = max(Decimal(0), point - Decimal("0.1"))
+            high = min(Decimal(1), point + Decimal("0.15"))
+        else:
+            low, high = point - abs(point) / 4, point + abs(point) / 3
+        ranges[name] = sroi_model.Range(
+            low=low, high=high, distribution=rng.choice(MC_DISTRIBUTIONS)
+        )
+    return sroi_model.Outcome(
+        stakeholder="participants",
+        outcome=f"outcome {n}",
+        indicator="counted",
+        duration_years=rng.randint(1, 10),
+        start_year=rng.randint(1, 2),
+        ranges=ranges,
+        **values,
+    )
+
+
+def synthetic_impact_maps(count: int) -> list[tuple[sroi_model.ImpactMap, Schedule]]:
+    """``count`` impact maps of 2-6 outcomes, discounted at 3.5% or 1.5% (the Green Book
+    standard and health rates for years 0-30, which these durations stay within), with inputs
+    set so that their ratios centre on 1.5 and about a quarter fall below 1."""
+    rng = random.Random(SEED)
+    rates = (sroi_discount.flat(Decimal("0.035")), sroi_discount.flat(Decimal("0.015")))
+    found = []
+    for _ in range(count):
+        schedule = rng.choice(rates)
+        unit = sroi_model.ImpactMap(
+            inputs=(sroi_model.Input(description="grant", amount=Decimal(1)),),
+            discount=sroi_model.Discount(
+                schedule=schedule.name, first_year_discounted=rng.random() < 0.8
+            ),
+            outcomes=tuple(_mc_outcome(rng, n) for n in range(rng.randint(2, 6))),
+        )
+        worth = sroi_calculate.compute(unit, schedule).present_value
+        ratio = Decimal(rng.lognormvariate(math.log(1.5), 0.6))
+        inputs = max(Decimal("1000.00"), (worth / ratio).quantize(Decimal("0.01")))
+        grant = sroi_model.Input(description="grant", amount=inputs)
+        found.append((replace(unit, inputs=(grant,)), schedule))
+    return found
+
+
+def measure_monte_carlo(runs: int) -> Row:
+    """Monte Carlo of every synthetic map, beside numpy drawing the uniforms alone: one per
+    ranged assumption per draw, for each experiment separately, which is the least a Monte
+    Carlo drawing afresh for each experiment must do (the engine shares one block of uniforms
+    across experiments and turns it into each distribution by its inverse CDF)."""
+    maps = synthetic_impact_maps(MC_EXPERIMENTS)
+    ranged = [len(r.drawn) for r in sensitivity.monte_carlo_each(maps, draws=1)]
+
+    def engine() -> None:
+        for result in sensitivity.monte_carlo_each(maps, draws=MC_DRAWS, seed=SEED):
+            assert 0 <= result.p_above_one <= 1  # each map's draws let go as the next comes
+
+    def uniforms() -> None:
+        rng = np.random.default_rng(SEED)
+        for count in ranged:
+            rng.random((count, MC_DRAWS))
+
+    seconds, limit = paired(engine, uniforms, runs, warm=0)
+    return Row(
+        f"SROI Monte Carlo: {MC_DRAWS:,} draws × {MC_EXPERIMENTS} experiments"
+        f" ({sum(ranged):,} ranged assumptions; median of {runs})",
+        f"{seconds:.2f} s",
+        f"{limit:.2f} s (numpy's uniforms alone, drawn afresh per experiment)",
+        times(seconds / limit),
+        f"< {MC_SECONDS:g} s",
+        verdict(seconds < MC_SECONDS),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# SROI (issue 10): an impact map for every experiment, and the SROI of them all
+# ---------------------------------------------------------------------------------------
+
+SROI_SECONDS = 1.0  # the SROI of every experiment of the database, in under a second
+MAPS_A_RUN = 1_000  # impact maps saved per audited run
+THEME_PROGRAMMES = {"Financial inclusion": FI, "Mental health": MH, "Young people into work": YP}
+
+
+def add_impact_maps(con: duckdb.DuckDBPyConnection, people: Cast) -> float:
+    """An impact map for every experiment that has none, as the fund manager saves one: the
+    demo's outcomes for its programme's theme, sized on its ledger inputs for a ratio from
+    0.5 to 4.4, each a request of its own with its key, audit row and recorded states, in
+    audited runs of MAPS_A_RUN (the path a payment run takes); returns the seconds taken."""
+    began = time.perf_counter()
+    today = db.utc_now().date()
+    library = proxies.lookup(con, {spec.proxy_code for spec in OUTCOMES.values()})
+    context = impact_file.Context(
+        schedules=reference.schedule_names(con),
+        library=lambda codes, year: library,
+        inputs_required=False,
+    )
+    units = impact.Units(con, today, library)
+    year = proxies.report_year(proxies.deflator(con), None)
+    inputs = report.ledger_inputs(con)
+    unmapped = con.execute(
+        "SELECT x.experiment_id, p.name"
+        " FROM experiment AS x JOIN programme AS p USING (programme_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM impact_map AS m"
+        "                   WHERE m.experiment_id = x.experiment_id)"
+        " ORDER BY 1"
+    ).fetchall()
+    maps = []
+    for experiment_id, theme in unmapped:
+        put_in = sum((i.amount for i in inputs.get(experiment_id, ())), Decimal(0))
+        document = _bench_map(experiment_id, theme, put_in, units, library)
+        maps.append(
+            (experiment_id, impact_file.from_json(document | {"price_year": year}, context))
+        )
+    for first in range(0, len(maps), MAPS_A_RUN):
+        run = maps[first : first + MAPS_A_RUN]
+        sroi_service.save_impact_maps(
+            con,
+            people.manager,
+            run,
+            keys=[f"bench-impact-map-{experiment_id}" for experiment_id, _ in run],
+            reason="bench: impact map agreed at the SROI review",
+        )
+    return time.perf_counter() - began
+
+
+def _bench_map(
+    experiment_id: int, theme: str, put_in: Decimal, units: impact.Units, library: dict
+) -> dict:
+    """Three of the demo's outcomes for the experiment's theme, sized for a ratio of 0.5 to
+    4.4 (a stand-in for inputs when the ledger holds none, so every map computes)."""
+    programme = THEME_PROGRAMMES[theme.split(": ")[0]]
+    *others, balancing = POOLS[programme]
+    keys = (
+        others[experiment_id % len(others)],
+        others[(experiment_id + 1) % len(others)],
+        balancing,
+    )
+    schedule = impact.HEALTH_SCHEDULE if programme == MH else impact.STANDARD_SCHEDULE
+    target = Decimal(5 + experiment_id * 37 % 40) / 10
+    value = (put_in or Decimal(10_000)) * target
+    counted = impact.sized(value, [(OUTCOMES[k], units.unit(k, schedule)) for k in keys])
+    return impact.map_document(schedule, counted, library, None)
+
+
+def measure_sroi(con: duckdb.DuckDBPyConnection, people: Cast, runs: int) -> list[Row]:
+    """The SROI of every experiment (each map's latest version on its ledger inputs), and
+    the fund's position by programme built on it, beside the issue's one second."""
+    rows = []
+    for what, call in (
+        (
+            "`sroi.report.experiment_results`",
+            lambda: report.experiment_results(con, people.auditor),
+        ),
+        (
+            "by programme (`sroi.report.position`)",
+            lambda: report.position(con, people.auditor, by="programme"),
+        ),
+    ):
+        call()  # warm
+        spent = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - began)
+        seconds = statistics.median(spent)
+        rows.append(
+            Row(
+                f"SROI of every experiment {what}, median of {runs}",
+                f"{seconds:.3f} s",
+                target=f"< {SROI_SECONDS:g} s",
+                verdict=verdict(seconds < SROI_SECONDS),
+            )
+        )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------
@@ -1603,6 +1823,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(payment_run_row(run_seconds, posted, raw_seconds, args.runs))
         say("measuring: audit verify beside sha256() of the same texts…")
         rows.append(measure_verify(con, people, few, "at 1M", target=True))
+        say("measuring: the SROI of every experiment…")
+        rows += measure_sroi(con, people, args.runs)
         say("measuring: the Portfolio page's server time, warm and cold…")
         con.close()  # the page's cold runs must be the only opening of the file
         rows += measure_pages(SCRATCH, people, few)
@@ -1637,6 +1859,8 @@ def main(argv: list[str] | None = None) -> int:
         for scratch in (SCRATCH, SCRATCH.with_name(SCRATCH.name + ".wal")):
             scratch.unlink(missing_ok=True)
 
+    say(f"measuring: SROI Monte Carlo, {MC_DRAWS:,} draws × {MC_EXPERIMENTS} experiments…")
+    rows.append(measure_monte_carlo(few))
     rows.append(Row("database size (1M entries)", database_size))
     rows.append(Row("build time", built))
     rows.append(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -281,20 +281,39 @@ def record_baseline(con: duckdb.DuckDBPyConnection) -> None:
     database needs none; changes made outside the services before this row cannot be told."""
     if not con.execute("SELECT count(*) FROM audit_log").fetchone()[0]:
         return
-    last_seq, last_hash = head(con)
-    states = audit_state.record_all(con, last_seq + 1)
-    link = Link(
-        at=utc_now(),
-        actor=_SYSTEM,
+    record_system_write(
+        con,
         operation="record baseline",
-        entity="database",
-        entity_id=None,
         key=BASELINE_KEY,
         reason="states recorded from here on; changes made outside the services before this "
         "row cannot be told",
-        details="{}",
+    )
+
+
+def record_system_write(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    operation: str,
+    key: str,
+    reason: str,
+    details: str = "{}",
+    tables: Collection[str] | None = None,
+) -> None:
+    """Append one audit row by the system (a migration's own write), recording the state of
+    every row of the recorded ``tables`` (default: all of them), inside the caller's
+    transaction."""
+    last_seq, last_hash = head(con)
+    link = Link(
+        at=utc_now(),
+        actor=_SYSTEM,
+        operation=operation,
+        entity="database",
+        entity_id=None,
+        key=key,
+        reason=reason,
+        details=details,
         entry_texts=[],
-        states=states,
+        states=audit_state.record_all(con, last_seq + 1, tables),
     )
     append(con, last_seq + 1, last_hash, link)
 

@@ -19,6 +19,7 @@ so there is one definition of it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -205,6 +206,98 @@ RECORDED: tuple[Recorded, ...] = (
         grouped=True,
     ),
     Recorded(
+        table="impact_map",
+        name="impact map #{}",
+        key="map_id",
+        key_type="INTEGER",
+        fields=(
+            "experiment_id",
+            "version",
+            "price_year",
+            "schedule",
+            "schedule_effective_from",
+            "flat_rate",
+            "first_year_discounted",
+            "present_value",
+            "first_year_value",
+            "gaps",
+            "saved_by",
+            "saved_at",
+            "reason",
+        ),
+    ),
+    Recorded(
+        table="impact_outcome",
+        name="the outcomes of impact map #{}",
+        key="map_id",
+        key_type="INTEGER",
+        fields=(
+            "position",
+            "stakeholder",
+            "outcome",
+            "indicator",
+            "quantity",
+            "proxy",
+            "proxy_code",
+            "proxy_source",
+            "duration_years",
+            "start_year",
+            "deadweight",
+            "displacement",
+            "attribution",
+            "drop_off",
+            "deadweight_why",
+            "displacement_why",
+            "attribution_why",
+            "drop_off_why",
+            "ranges",
+        ),
+        grouped=True,
+    ),
+    # The SROI reference data (migration 0006): every ratio rests on these rows.
+    Recorded(
+        table="proxy",
+        name="proxy '{}'",
+        key="code",
+        key_type="VARCHAR",
+        fields=(
+            "proxy_id",
+            "category",
+            "description",
+            "unit",
+            "value",
+            "agency",
+            "price_year",
+            "source",
+            "licence",
+            "added_by",
+            "added_at",
+        ),
+    ),
+    Recorded(
+        table="deflator_index",
+        name="the deflator series '{}'",
+        key="series",
+        key_type="VARCHAR",
+        fields=("period", "value"),
+        grouped=True,
+    ),
+    Recorded(
+        table="discount_schedule",
+        name="discount schedule #{}",
+        key="schedule_id",
+        key_type="INTEGER",
+        fields=("name", "effective_from", "source"),
+    ),
+    Recorded(
+        table="discount_band",
+        name="the bands of discount schedule #{}",
+        key="schedule_id",
+        key_type="INTEGER",
+        fields=("year_from", "year_to", "rate"),
+        grouped=True,
+    ),
+    Recorded(
         table="app_session",
         name="session #{}",
         key="session_id",
@@ -264,11 +357,14 @@ def _gone(con: duckdb.DuckDBPyConnection, seq: int, table: str, key: str) -> lis
     return [(table, key, None)]
 
 
-def record_all(con: duckdb.DuckDBPyConnection, seq: int) -> list[StateRow]:
-    """Store the state of every row of every recorded table at audit row ``seq`` (a baseline).
+def record_all(
+    con: duckdb.DuckDBPyConnection, seq: int, only: Collection[str] | None = None
+) -> list[StateRow]:
+    """Store the state of every row of every recorded table (or of the tables ``only``
+    names) at audit row ``seq``: a baseline, or data a migration loads.
 
-    A baseline is taken while migrating, so only the recorded tables the database has so
-    far are read; tables a later migration creates start empty and need none.
+    It is taken while migrating, so only the recorded tables the database has so far are
+    read; tables a later migration creates start empty and need none.
     """
     present = {
         name
@@ -277,7 +373,7 @@ def record_all(con: duckdb.DuckDBPyConnection, seq: int) -> list[StateRow]:
             " WHERE database_name = current_database() AND schema_name = current_schema()"
         ).fetchall()
     }
-    tables = [r for r in RECORDED if r.table in present]
+    tables = [r for r in RECORDED if r.table in present and (only is None or r.table in only)]
     stored = con.execute(
         "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608 - declared names
         f" SELECT ?, tbl, row_key, state FROM ({current_states(tables)})"

@@ -165,7 +165,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # Migrations that need a step SQL alone cannot take, run in the migration's transaction:
 # "module:function" (imported only then, as those modules import this one).
-_FINISH = {3: "fund.audit:record_baseline"}
+_FINISH = {3: "fund.audit:record_baseline", 6: "fund.sroi.reference:seed"}
 
 
 def _finish(con: duckdb.DuckDBPyConnection, target: str) -> None:
@@ -275,6 +275,49 @@ INSERT_SCHEMAS = {
             ("reason", _TEXT),
             ("reverses", _BIG),
             ("virement_id", _INT),
+        ]
+    ),
+    # The SROI reference data that migration 0006 loads (fund.sroi.reference).
+    "proxy": pa.schema(
+        [
+            ("code", _TEXT),
+            ("category", _TEXT),
+            ("description", _TEXT),
+            ("unit", _TEXT),
+            ("value", pa.decimal128(18, 2)),
+            ("agency", _TEXT),
+            ("price_year", _TEXT),
+            ("source", _TEXT),
+            ("licence", _TEXT),
+            ("added_at", _TIME),
+        ]
+    ),
+    "deflator_index": pa.schema(
+        [("series", _TEXT), ("period", _TEXT), ("value", pa.decimal128(12, 4))]
+    ),
+    # An impact map's outcomes, saved with each version (fund.sroi.store).
+    "impact_outcome": pa.schema(
+        [
+            ("map_id", _INT),
+            ("position", _INT),
+            ("stakeholder", _TEXT),
+            ("outcome", _TEXT),
+            ("indicator", _TEXT),
+            ("quantity", pa.decimal128(18, 4)),
+            ("proxy", pa.decimal128(18, 2)),
+            ("proxy_code", _TEXT),
+            ("proxy_source", _TEXT),
+            ("duration_years", _INT),
+            ("start_year", _INT),
+            ("deadweight", pa.decimal128(7, 6)),
+            ("displacement", pa.decimal128(7, 6)),
+            ("attribution", pa.decimal128(7, 6)),
+            ("drop_off", pa.decimal128(7, 6)),
+            ("deadweight_why", _TEXT),
+            ("displacement_why", _TEXT),
+            ("attribution_why", _TEXT),
+            ("drop_off_why", _TEXT),
+            ("ranges", _TEXT),
         ]
     ),
 }

@@ -184,6 +184,32 @@ class RowsRefused(RingfenceError):
         return "; ".join(refusal.message() for refusal in self.refusals)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file, at its place ("outcomes/3/deadweight", "row 4/proxy")."""
+
+    place: str
+    rule: str
+
+    def message(self) -> str:
+        return f"{self.place}: {self.rule}"
+
+
+@dataclass(eq=False)
+class FileRefused(RingfenceError):
+    """Every problem of a file checked whole, as the 360Giving data checker reports them;
+    nothing of the file is stored."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def field(self) -> str:
+        return self.problems[0].place
+
+    def message(self) -> str:
+        return "; ".join(problem.message() for problem in self.problems)
+
+
 def describe(error: RingfenceError) -> str:
     """The single line the app and the CLI both show for a refusal."""
     return error.message()

@@ -86,6 +86,23 @@ HEADINGS = {
     "locked_until": "Locked until (UTC)",
     "display_name": "Name",
     "username": "User name",
+    # SROI (DESIGN.md §4)
+    "present_value": "Present value",
+    "net_present_value": "Net present value",
+    "sroi_ratio": "SROI ratio",
+    "net_sroi_ratio": "Net SROI ratio",
+    "payback_months": "Payback (months)",
+    "price_year": "Price year",
+    "impact_maps": "Experiments with a map",
+    "outcome_row": "Outcome",
+    "incomplete": "Incomplete maps",
+    "proxy_code": "Proxy code",
+    "proxy_source": "Proxy source",
+    "library_value": "Library value (£)",
+    "duration_years": "Duration (years)",
+    "drop_off": "Drop-off",
+    "restated": "Restated value",
+    "restated_year": "Restated to",
 }
 
 # Columns where an empty cell means it has not happened yet.
@@ -218,6 +235,11 @@ def when(value: object, column: str = "") -> str:
 def figure(name: str, value: Decimal | None) -> str:
     """A headline figure as shown: £1,234.56, or leverage as '£2.00 per £1'."""
     return leverage(value) if name == "leverage" else format_gbp(value)
+
+
+def ratio(value: float | None) -> str:
+    """An SROI ratio as the Guide writes it, '2.74 : 1'; '–' while there are no inputs."""
+    return "–" if value is None or value != value else f"{value:,.2f} : 1"
 
 
 def leverage(value: Decimal | None) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 from fund import labels, portfolio
 from fund.auth import Permission
 from fund.register import Instrument, RiskRating
-from ui import charts, format, session
+from ui import charts, format, session, sroi_position
 
 # The headline figures shown, in order; named and explained as everywhere (fund.labels).
 SHOWN = ["ring_fence", "allocated", "committed", "paid", "available", "headroom"]
@@ -56,6 +56,8 @@ right.plotly_chart(
     charts.money_bars(dashboard.by_risk, "risk_rating", ["committed", "paid"], "By risk rating"),
     width="stretch",
 )
+
+sroi_position.section(con, user)
 
 st.subheader("Experiments")
 choose = st.columns(5)

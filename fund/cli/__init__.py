@@ -21,7 +21,17 @@ from pathlib import Path
 import click
 
 from fund import db
-from fund.cli import approvals, backup, database, money, register, reports, users
+from fund.cli import (
+    approvals,
+    backup,
+    database,
+    money,
+    proxies,
+    register,
+    reports,
+    sroi,
+    users,
+)
 from fund.cli.errors import FundGroup
 from fund.cli.session import Session
 
@@ -58,7 +68,7 @@ def cli(ctx: click.Context, path: Path, username: str | None) -> None:
 
 def _add_commands(group: click.Group) -> None:
     """Every command of every module, in the order the modules and their COMMANDS list them."""
-    for module in (database, users, register, money, approvals, reports, backup):
+    for module in (database, users, register, money, approvals, reports, sroi, proxies, backup):
         for command in module.COMMANDS:
             group.add_command(command)
 

@@ -94,7 +94,9 @@ def demo_command(session: Session, seed: int) -> None:
             "(choose another --db or remove it)",
         )
     with removed_on_failure(session):
-        summary = demo.build(session.connect(create=True), seed=seed)
+        with demo.founded():
+            con = session.connect(create=True)
+        summary = demo.build(con, seed=seed)
     click.echo(
         f"Created the demo portfolio in {session.path}: {len(summary.programme_ids)} "
         f"programmes, {len(summary.experiment_ids)} experiments, "

@@ -28,7 +28,7 @@ The package, in the order a reader meets the story:
 """
 
 from fund.demo.accounts import DEMO_USERS, DemoUser, is_demo, users_table
-from fund.demo.build import DemoSummary, build
+from fund.demo.build import DemoSummary, build, founded
 from fund.demo.catalogue import DECLARED, PROGRAMMES
 from fund.demo.plan import Plan, plan
 
@@ -40,6 +40,7 @@ __all__ = [
     "DemoUser",
     "Plan",
     "build",
+    "founded",
     "is_demo",
     "plan",
     "users_table",

@@ -1,10 +1,12 @@
 """Carrying the plan out through the services: the demo users, the register, every money
-move and the virements, with the same permissions and invariants as real input."""
+move, the virements and the impact maps, with the same permissions and invariants as real
+input."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import duckdb
 
@@ -13,10 +15,11 @@ from fund.auth import Role, User
 from fund.demo.accounts import DEMO_USERS, mark_as_demo
 from fund.demo.catalogue import DECLARED, DELEGATED_LIMIT, OWNER_BODY, PROGRAMMES, RINGFENCE_NAME
 from fund.demo.experiments import ExperimentPlan
+from fund.demo.impact import save_maps
 from fund.demo.moves import carry_out, vire
 from fund.demo.plan import plan
 from fund.demo.run import Run
-from fund.demo.timeline import Window
+from fund.demo.timeline import Window, window_as_of
 from fund.errors import ValidationError
 from fund.register import add_experiment, add_programme, declare_ringfence
 
@@ -33,6 +36,20 @@ class DemoSummary:
     reversals: int
     approvals: int
     pending_request_id: int
+    impact_maps: int  # versions saved: one per experiment at mobilisation or later, and a revision
+
+
+FOUNDED_AT = time(8, 0)  # an hour before the first write of the first day
+
+
+def founded(today: date | None = None) -> AbstractContextManager[None]:
+    """The clock to create a demo database on: the morning the fund was advertised, before
+    its first write. Creating a database records the reference data its migrations load in
+    the audit trail; opened under this clock, that row sits where the history begins, so
+    the trail reads in order from row 1. Open the file inside it, then :func:`build`."""
+    day = window_as_of(today or db.today()).advertised
+    moment = datetime.combine(day, FOUNDED_AT, db.BOOKS_TIMEZONE).astimezone(UTC)
+    return db.clock_at(moment.replace(tzinfo=None))
 
 
 def build(
@@ -60,7 +77,8 @@ def build(
     for move in run.plan.moves:
         carry_out(run, move)
     pending = vire(run)
-    return _summary(run, ringfence_id, pending)
+    maps = save_maps(run)
+    return _summary(run, ringfence_id, pending, maps)
 
 
 def _add_users(run: Run) -> User:
@@ -163,7 +181,7 @@ def _add_experiment(run: Run, experiment: ExperimentPlan) -> int:
     ).entity_id
 
 
-def _summary(run: Run, ringfence_id: int, pending: int) -> DemoSummary:
+def _summary(run: Run, ringfence_id: int, pending: int, maps: int) -> DemoSummary:
     entries = run.con.execute("SELECT count(*) FROM ledger_entry").fetchall()[0][0]
     return DemoSummary(
         ringfence_id=ringfence_id,
@@ -174,4 +192,5 @@ def _summary(run: Run, ringfence_id: int, pending: int) -> DemoSummary:
         reversals=run.reversals,
         approvals=run.approvals,
         pending_request_id=pending,
+        impact_maps=maps,
     )

@@ -1,7 +1,7 @@
 """The demo's plan: pure data, decided by the seed and the date alone.
 
 :func:`plan` decides the whole portfolio (its experiments, every money move on its value
-date, the virements) without touching a database; :mod:`fund.demo.build` carries it out.
+date, the virements, what each impact map counts) without touching a database; :mod:`fund.demo.build` carries it out.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fund.demo.amounts import ceil_to
 from fund.demo.catalogue import DECLARED, FI, MH, OWNER_BODY, PROGRAMMES, YP
 from fund.demo.experiments import ExperimentPlan, large_experiments, small_grants
 from fund.demo.flows import FLOWS, commit_flows
+from fund.demo.impact import MapPlan, plan_maps
 from fund.demo.timeline import Window, financial_years, window_as_of
 from fund.money import format_gbp
 
@@ -56,6 +57,7 @@ class Plan:
     experiments: tuple[ExperimentPlan, ...]
     moves: tuple[Move, ...]  # in value-date order
     virements: tuple[VirementPlan, ...]
+    impact: tuple[MapPlan, ...]  # the impact maps of the SROI review, on the last day
 
 
 def plan(*, seed: int = 2026, today: date | None = None) -> Plan:
@@ -75,6 +77,7 @@ def plan(*, seed: int = 2026, today: date | None = None) -> Plan:
         experiments=tuple(experiments),
         moves=tuple(moves),
         virements=_virements(),
+        impact=plan_maps(rng, experiments),
     )
 
 

@@ -23,9 +23,11 @@ from tests.app.tables import columns, money_columns, shown
 from tests.conftest import key
 
 PAGE = "pages/audit.py"
-# Audit rows of the fixtures: 1 the first admin, 2–5 users, 6–7 ring-fences, 8–9 programmes,
-# 10–13 experiments (10 is the small grant), 14 the allocation; then 15 commit and 16 pay.
-ROWS = 16
+# Audit rows of the fixtures: 1 the SROI reference data a new database is made with (by the
+# system), 2 the first admin, 3–6 users, 7–8 ring-fences, 9–10 programmes, 11–14 experiments
+# (11 is the small grant), 15 the allocation; then 16 commit and 17 pay.
+ALLOCATION, COMMIT = 15, 16
+ROWS = 17
 TODAY = f"{db.today():%d/%m/%Y}"
 
 
@@ -149,7 +151,12 @@ def test_audit_details_name_roles_people_and_programmes_in_words(app, people, fu
 
 def test_the_trail_filters_by_actor_operation_experiment_and_date(app, people, reviewed, con):
     at = app(people.auditor, PAGE)
-    assert select(at, "Actor").options == ["Anyone", "Ada Admin (admin)", "Mo Manager (manager)"]
+    assert select(at, "Actor").options == [
+        "Anyone",
+        "Ada Admin (admin)",
+        "Mo Manager (manager)",
+        "system",
+    ]
 
     select(at, "Actor").set_value("admin").run()
     assert list(trail(at)["operation"]) == ["add user"] * 4 + ["bootstrap admin"]
@@ -157,7 +164,7 @@ def test_the_trail_filters_by_actor_operation_experiment_and_date(app, people, r
 
     select(at, "Actor").set_value(None)
     select(at, "Operation").set_value("allocate").run()
-    assert list(trail(at)["seq"]) == [14]
+    assert list(trail(at)["seq"]) == [ALLOCATION]
 
     select(at, "Operation").set_value(None)
     at.selectbox(key="trail-experiment").set_value(reviewed.experiments["small_grant"]).run()
@@ -191,26 +198,28 @@ def test_the_chain_check_says_ok_and_names_the_broken_row_after_tampering(
 
     assert not successes(at)
     assert errors(at) == [
-        "Broken at row #14: ledger entries of audit row #14 (allocate) were altered, "
-        "inserted or deleted; entries now: 1"
+        f"Broken at row #{ALLOCATION}: ledger entries of audit row #{ALLOCATION} (allocate) were"
+        " altered, inserted or deleted; entries now: 1"
     ]
     # Reading, filtering and verifying wrote nothing.
     assert grew(before, counts(con)) == {}
 
 
 def test_an_altered_audit_row_is_named_by_the_chain_check(app, people, reviewed, con):
-    con.execute("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 15")
+    con.execute("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = ?", [COMMIT])
     at = app(people.auditor, PAGE)
 
     at.button[0].click().run()
 
     (message,) = errors(at)
-    assert message.startswith("Broken at row #15: audit row #15 (commit by manager at ")
+    assert message.startswith(
+        f"Broken at row #{COMMIT}: audit row #{COMMIT} (commit by manager at "
+    )
     assert message.endswith(") was altered")
 
 
 def test_details_altered_into_bad_json_still_show_as_they_are(app, people, reviewed, con):
-    con.execute("UPDATE audit_log SET details = 'not {json' WHERE seq = 15")
+    con.execute("UPDATE audit_log SET details = 'not {json' WHERE seq = ?", [COMMIT])
     at = app(people.auditor, PAGE)
 
     assert not at.exception

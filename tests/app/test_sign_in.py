@@ -18,9 +18,15 @@ from tests.conftest import PASSWORD, key
 from ui import sign_in as ui_sign_in
 
 MENU = {
-    Role.FUND_MANAGER: ["Portfolio", "Allocate", "Experiments", "Ring-fences and programmes"],
-    Role.AUDITOR: ["Portfolio", "Audit"],
-    Role.BOARD_MEMBER: ["Portfolio"],
+    Role.FUND_MANAGER: [
+        "Portfolio",
+        "SROI",
+        "Allocate",
+        "Experiments",
+        "Ring-fences and programmes",
+    ],
+    Role.AUDITOR: ["Portfolio", "SROI", "Audit"],
+    Role.BOARD_MEMBER: ["Portfolio", "SROI"],
     Role.ADMIN: ["Admin"],
 }
 FIRST_TITLE = {

@@ -57,7 +57,8 @@ pytestmark = pytest.mark.browser
 
 def build_database(path: Path) -> None:
     """A temporary demo database: the £5,000,000.00 demo fund and its demo users."""
-    con = db.connect(path)
+    with demo.founded():
+        con = db.connect(path)
     try:
         demo.build(con)
     finally:

@@ -57,6 +57,8 @@ TABLES = (
     "ledger_entry",
     "approval_request",
     "approval_decision",
+    "impact_map",
+    "impact_outcome",
     "audit_log",
 )
 

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from fund import audit, db, demo, ledger
 from fund.auth import Role, authenticate, find_user
 from fund.cli import cli
+from fund.demo import impact
 from fund.errors import ValidationError
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
+from fund.sroi import proxies, report, store
 
 TODAY = date(2026, 9, 30)  # a fixed day in the past, so that every run plans the same fund
 
@@ -33,7 +36,8 @@ class Built(NamedTuple):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Built:
     """One demo database shared by the read-only tests of this module (a build takes seconds)."""
-    con = db.connect(tmp_path_factory.mktemp("demo") / "fund.duckdb")
+    with demo.founded(TODAY):
+        con = db.connect(tmp_path_factory.mktemp("demo") / "fund.duckdb")
     summary = demo.build(con, today=TODAY)
     yield Built(con, summary)
     con.close()
@@ -60,15 +64,21 @@ REGISTER = (
 
 
 AUDIT = "SELECT seq, recorded_at, actor, operation, details FROM audit_log ORDER BY seq"
+IMPACT = (
+    "SELECT m.experiment_id, m.version, m.reason, o.* EXCLUDE (map_id) FROM impact_map AS m"
+    " JOIN impact_outcome AS o USING (map_id) ORDER BY m.experiment_id, m.version, o.position"
+)
 
 
 def test_demo_is_the_same_fund_every_time_for_one_seed(built, tmp_path):
-    again = db.connect(tmp_path / "again.duckdb")
+    with demo.founded(TODAY):
+        again = db.connect(tmp_path / "again.duckdb")
     try:
         demo.build(again, today=TODAY)
         assert rows(again, LEDGER) == rows(built.con, LEDGER)
         assert rows(again, REGISTER) == rows(built.con, REGISTER)
         assert rows(again, AUDIT) == rows(built.con, AUDIT)
+        assert rows(again, IMPACT) == rows(built.con, IMPACT)
     finally:
         again.close()
 
@@ -324,6 +334,7 @@ STAMPED = (
     ("commitment", "created_at"),
     ("approval_request", "requested_at"),
     ("approval_decision", "decided_at"),
+    ("impact_map", "saved_at"),
 )
 
 
@@ -392,6 +403,95 @@ def test_the_audit_trail_date_filter_finds_the_history_month_by_month(built):
     assert found == total
 
 
+# --- the SROI review: an impact map for every experiment from mobilisation on ----------
+
+
+@pytest.fixture(scope="module")
+def results(built) -> pd.DataFrame:
+    """Every demo experiment's SROI, as the auditor reads it."""
+    return report.experiment_results(built.con, find_user(built.con, "auditor"))
+
+
+def test_every_experiment_from_mobilisation_on_has_an_impact_map_and_none_before(built):
+    mapped = {e for (e,) in rows(built.con, "SELECT DISTINCT experiment_id FROM impact_map")}
+    mobilised = {
+        e for (e,) in rows(built.con, "SELECT experiment_id FROM experiment WHERE phase >= 2")
+    }
+    assert mapped == mobilised
+    assert len(mapped) >= 30
+    assert built.summary.impact_maps == value(built.con, "SELECT count(*) FROM impact_map")
+
+
+def test_some_demo_experiments_return_well_and_some_return_less_than_they_cost(results):
+    ratios = list(results["sroi_ratio"])
+    assert sum(2 <= r <= 5 for r in ratios) >= 10
+    assert sum(r < 1 for r in ratios) >= 3
+    assert all(0 < r <= 5 for r in ratios)
+
+
+def test_the_bigger_bets_return_about_what_their_maps_were_sized_for(results):
+    ratios = dict(zip(results["title"], results["sroi_ratio"], strict=True))
+    for title, bet in impact.BIG_BETS.items():
+        if title in ratios:
+            target = bet.revision.target if bet.revision else bet.target
+            assert ratios[title] == pytest.approx(float(target), rel=0.01), title
+
+
+def test_demo_maps_value_outcomes_with_library_proxies_in_the_default_price_year(built):
+    default = proxies.report_year(proxies.deflator(built.con), None)
+    assert rows(built.con, "SELECT DISTINCT price_year FROM impact_map") == [(default,)]
+    outcomes = rows(
+        built.con,
+        "SELECT o.proxy_code, o.proxy, o.proxy_source FROM impact_outcome AS o",
+    )
+    library = proxies.lookup(built.con, {code for code, _, _ in outcomes if code})
+    for code, proxy, source in outcomes:
+        if code is None:  # a disbenefit: a library cost counted against the map
+            assert proxy < 0 and "GMCA Unit Cost Database" in source
+        else:
+            assert proxy == library[code].restated
+
+
+def test_demo_maps_read_like_a_real_sroi_report(built):
+    maps = store.latest(built.con)
+    outcomes = [o for m in maps for o in m.impact_map.outcomes]
+    assert all(2 <= len(m.impact_map.outcomes) <= 5 for m in maps)
+    assert any(o.start_year == 2 for o in outcomes)
+    assert any(o.proxy < 0 for o in outcomes)
+    assert sum(bool(o.ranges) for o in outcomes) >= 10
+    assert {"green-book-standard", "green-book-health"} == {
+        m.impact_map.discount.schedule for m in maps
+    }
+    assert all(o.stakeholder and o.outcome and o.indicator for o in outcomes)
+
+
+def test_most_demo_maps_justify_every_deduction_and_one_or_two_do_not(results):
+    incomplete = results.loc[~results["complete"], "title"]
+    assert 1 <= len(incomplete) <= 2
+    assert len(results) - len(incomplete) >= 30
+
+
+def test_one_demo_map_was_revised_with_its_reason_so_its_history_shows(built):
+    revised = rows(
+        built.con, "SELECT experiment_id FROM impact_map GROUP BY 1 HAVING max(version) > 1"
+    )
+    assert len(revised) >= 1
+    history = store.versions(built.con, revised[0][0])
+    assert [v[0] for v in history] == [2, 1]
+    assert history[0][3].startswith("Revised:")
+
+
+def test_demo_maps_were_saved_by_fund_managers_through_the_audited_write_path(built):
+    saved = rows(
+        built.con,
+        "SELECT u.role, a.idempotency_key FROM audit_log AS a"
+        " JOIN app_user AS u ON u.user_id = a.actor_id WHERE a.operation = 'save impact map'",
+    )
+    assert len(saved) == value(built.con, "SELECT count(*) FROM impact_map")
+    assert {role for role, _ in saved} == {Role.FUND_MANAGER.value}
+    assert all(key.startswith("demo-") for _, key in saved)
+
+
 # --- the README's walk-through, followed literally -----------------------------------------
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -438,7 +538,8 @@ def _fund(path: Path, arguments: list[str], env: dict[str, str]):
 def test_the_readme_walk_through_works_on_the_demo_as_written(tmp_path):
     steps = _walk_through()
     path = tmp_path / "fund.duckdb"
-    con = db.connect(path)
+    with demo.founded(TODAY):
+        con = db.connect(path)
     try:
         summary = demo.build(con, today=TODAY)
         asked_by = value(

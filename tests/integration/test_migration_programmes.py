@@ -41,7 +41,7 @@ def test_a_version_four_database_keeps_its_programmes_and_verifies(version_four)
 
     con = db.connect(path)
 
-    assert db.schema_version(con) == 5
+    assert db.schema_version(con) == db.migrations()[-1][0]  # 0005 and every one after it
     assert con.execute("SELECT * FROM programme ORDER BY programme_id").fetchall() == before
     assert audit.verify(con, people.auditor).ok
 

@@ -14,6 +14,9 @@ import pytest
 from fund import audit, auth, db, ledger, portfolio, register, users
 from fund.auth import Role, User
 from fund.errors import PermissionDenied, RingfenceError
+from fund.sroi import proxies as sroi_proxies
+from fund.sroi import report as sroi_report
+from fund.sroi import service as sroi_service
 from fund.unit_of_work import Written
 from tests.conftest import PASSWORD, key
 from tests.integration.helpers import FAST_HASHER, nothing_written
@@ -130,6 +133,21 @@ def _pending_request(w: World) -> int:
         reason="setup",
         key=key(),
     ).entity_id
+
+
+def _impact_map() -> dict:
+    """A map unlike the last one saved (a quantity never used before), so each save is new."""
+    outcome = {
+        "stakeholder": "youth workers",
+        "outcome": "new practice adopted",
+        "indicator": "teams using it",
+        "quantity": key().removeprefix("test-"),
+        "proxy": "100.00",
+        "duration_years": 1,
+        "start_year": 1,
+        **dict.fromkeys(("deadweight", "displacement", "attribution", "drop_off"), "0"),
+    }
+    return {"outcomes": [outcome]}
 
 
 def _named(prefix: str) -> str:
@@ -269,6 +287,30 @@ SERVICES = {
     "portfolio.headline": (None, lambda w, a, _: portfolio.headline(w.con, a)),
     "audit.verify": (None, lambda w, a, _: audit.verify(w.con, a)),
     "audit.trail": (None, lambda w, a, _: audit.trail(w.con, a)),
+    "sroi.save_document": (
+        None,
+        lambda w, a, _: sroi_service.save_document(
+            w.con, a, w.grant_experiment, _impact_map(), reason="r", key=key()
+        ),
+    ),
+    "sroi.add_proxy": (
+        None,
+        lambda w, a, _: sroi_proxies.add_proxy(
+            w.con,
+            a,
+            description="Hour of volunteering",
+            unit="Per hour",
+            value="12.50",
+            price_year="2019/20",
+            source="Volunteer survey 2020",
+            licence="OGL v3.0",
+            reason="r",
+            key=key(),
+        ),
+    ),
+    "sroi.library": (None, lambda w, a, _: sroi_proxies.library(w.con, a, search="crime")),
+    "sroi.position": (None, lambda w, a, _: sroi_report.position(w.con, a, by="programme")),
+    "sroi.experiment_results": (None, lambda w, a, _: sroi_report.experiment_results(w.con, a)),
 }
 
 FM, AUD, BOARD, ADMIN = Role.FUND_MANAGER, Role.AUDITOR, Role.BOARD_MEMBER, Role.ADMIN
@@ -298,6 +340,11 @@ ALLOWED = {
     "portfolio.headline": READ_SUMMARIES,
     "audit.verify": {FM, AUD, ADMIN},
     "audit.trail": {FM, AUD},
+    "sroi.save_document": MONEY_AND_REGISTER,
+    "sroi.add_proxy": MONEY_AND_REGISTER,
+    "sroi.library": READ_SUMMARIES,
+    "sroi.position": READ_SUMMARIES,
+    "sroi.experiment_results": READ_SUMMARIES,
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register, sessions, users
 from fund.demo.accounts import mark_as_demo
 from fund.errors import PermissionDenied, RecordAltered, ValidationError, describe
+from fund.sroi import service as sroi_service
 from tests.conftest import PASSWORD, key
 from tests.integration.helpers import counts, rebalancing_request
 
@@ -95,6 +96,36 @@ CASES = {
         alter="UPDATE sign_in_release SET released_at = released_at + INTERVAL 1 DAY",
         insert="INSERT INTO sign_in_release VALUES ('manager', now()::TIMESTAMP, 1)",
     ),
+    # The SROI reference data that migration 0006 loads.
+    "proxy": Case(
+        alter="UPDATE proxy SET value = 5000.00 WHERE code = 'CR1.0'",
+        insert="INSERT INTO proxy SELECT * REPLACE (9999 AS proxy_id, 'FAKE' AS code) FROM proxy"
+        " WHERE code = 'CR1.0'",
+    ),
+    "deflator_index": Case(
+        alter="UPDATE deflator_index SET value = 50.0 WHERE period = '2002 Q2'",
+        insert="INSERT INTO deflator_index VALUES ('YBGB', '2025 Q2', 115.0)",
+    ),
+    "discount_schedule": Case(
+        alter="UPDATE discount_schedule SET effective_from = DATE '1990-01-01'"
+        " WHERE schedule_id = 1",
+        insert="INSERT INTO discount_schedule VALUES (99, 'green-book-standard',"
+        " DATE '2030-01-01', 'forged')",
+    ),
+    "discount_band": Case(
+        alter="UPDATE discount_band SET rate = 0.01 WHERE schedule_id = 1 AND year_from = 0",
+        insert="INSERT INTO discount_band VALUES (99, 0, NULL, 0.0)",
+    ),
+    "impact_map": Case(
+        alter="UPDATE impact_map SET present_value = 99999999 WHERE map_id = 1",
+        insert="INSERT INTO impact_map SELECT * REPLACE (99 AS map_id, 99 AS version)"
+        " FROM impact_map WHERE map_id = 1",
+    ),
+    "impact_outcome": Case(
+        alter="UPDATE impact_outcome SET quantity = 1000 WHERE map_id = 1",
+        insert="INSERT INTO impact_outcome SELECT * REPLACE (99 AS position)"
+        " FROM impact_outcome WHERE map_id = 1 AND position = 0",
+    ),
     "app_session": Case(
         alter="UPDATE app_session SET expires_at = expires_at + INTERVAL 30 DAY",
         insert="INSERT INTO app_session SELECT * REPLACE (99 AS session_id, 'forged' AS"
@@ -155,6 +186,19 @@ def every_record(con, people, funded):
         partners=[],
         reason="partner withdrew",
         key=key(),
+    )
+    outcome = {
+        "stakeholder": "residents",
+        "outcome": "out of problem debt",
+        "indicator": "households without arrears",
+        "quantity": "12",
+        "proxy_code": "CR1.0",
+        "duration_years": 2,
+        "start_year": 1,
+        **dict.fromkeys(("deadweight", "displacement", "attribution", "drop_off"), "0.1"),
+    }
+    sroi_service.save_document(
+        con, fm, contract, {"outcomes": [outcome]}, reason="first assessment", key=key()
     )
     mark_as_demo(con, people.admin, key=key())
     users.reset_password(

@@ -12,10 +12,12 @@ from fund import errors
 from fund.errors import (
     AuthenticationFailed,
     DatabaseBusy,
+    FileRefused,
     IdempotencyConflict,
     InvariantBroken,
     NotFound,
     PermissionDenied,
+    Problem,
     RingfenceError,
     RowRefused,
     RowsRefused,
@@ -89,6 +91,17 @@ EXAMPLES = [
         "row 2: commitment: no commitment 9; row 5: amount: must be more than £0.00",
     ),
     (
+        FileRefused(
+            (
+                Problem("outcomes/3/deadweight", "1.2 is not a fraction between 0 and 1"),
+                Problem("discount/schedule", "unknown schedule 'green'"),
+            )
+        ),
+        "outcomes/3/deadweight",
+        "outcomes/3/deadweight: 1.2 is not a fraction between 0 and 1; "
+        "discount/schedule: unknown schedule 'green'",
+    ),
+    (
         DatabaseBusy("data/fund.duckdb is in use by another process (PID 42)"),
         "database",
         "database: data/fund.duckdb is in use by another process (PID 42)",
@@ -134,6 +147,9 @@ def _sample(kind: type[RingfenceError]) -> RingfenceError:
             "row": 3,
             "error": ValidationError("amount", "must be more than £0.00"),
             "refusals": (RowRefused(2, NotFound("commitment", "commitment", 9)),),
+            "problems": (
+                Problem("outcomes/3/deadweight", "1.2 is not a fraction between 0 and 1"),
+            ),
         }.get(f.name, f"some {f.name}")
     return kind(**values)
 

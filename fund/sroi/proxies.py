@@ -1,0 +1,370 @@
+"""The proxy library: what an outcome is worth in money, where that figure comes from, and
+the figure restated to a report's price year.
+
+Seeded from the GMCA (New Economy Manchester) Unit Cost Database v1.4; fund managers add
+their own proxies, each with its source, licence and price year, so that every figure in
+an impact map can be checked. HACT Social Value Bank values are never stored: their
+licence forbids it. A proxy keeps the value and price year its source gives; the value in
+a report's prices is worked out when it is read, with the GDP deflator
+(:mod:`fund.sroi.deflator`), the same way whether the library comes from the database or
+from the shared files alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from fund.auth import Permission, User, require
+from fund.db import frame, transaction
+from fund.errors import RingfenceError, ValidationError
+from fund.money import format_gbp, to_money
+from fund.sroi.deflator import SERIES, Deflator
+from fund.sroi.deflator import price_year as read_price_year
+from fund.unit_of_work import Request, Step, Written, perform, required_text
+
+USER_CATEGORY = "user"
+_FORBIDDEN_SOURCES = ("hact", "social value bank")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Proxy:
+    """One financial proxy as its source gives it: a value at one price year."""
+
+    code: str
+    category: str
+    description: str
+    unit: str
+    value: Decimal
+    agency: str | None
+    price_year: str
+    source: str
+    licence: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibraryProxy:
+    """A proxy as an impact map uses it: its value as the source gives it, and restated to
+    the report's price year (``restated_year``)."""
+
+    code: str
+    description: str
+    unit: str
+    value: Decimal
+    price_year: str
+    restated: Decimal
+    restated_year: str
+    source: str
+    licence: str
+
+
+# --- the GMCA unit cost database, parsed ------------------------------------------------
+
+
+def parse_gmca(document: Mapping) -> tuple[Proxy, ...]:
+    """Every unit cost of the GMCA database (its JSON export), or every problem at once.
+
+    Each entry's ``notes`` is a spreadsheet formula of the original workbook, not a note:
+    it is never read.
+    """
+    source, licence = document.get("source"), document.get("license")
+    found, problems = [], []
+    if not source or not licence:
+        problems.append("source and license: are required at the top of the file")
+    elif _forbidden(source):
+        problems.append(f"source: {source!r} is HACT Social Value Bank data, which may not be used")
+    for name, category in (document.get("categories") or {}).items():
+        for n, entry in enumerate(category.get("entries") or []):
+            try:
+                found.append(_entry(entry, category.get("sheet") or name, source, licence))
+            except RingfenceError as error:
+                problems.append(f"categories/{name}/entries/{n}/{error}")
+    if problems or not found:
+        raise ValidationError("unit costs", "; ".join(problems) or "holds no entries")
+    return tuple(found)
+
+
+def _entry(entry: Mapping, category: str, source: str, licence: str) -> Proxy:
+    cost = entry.get("cost_gbp")
+    if not isinstance(cost, int | float) or isinstance(cost, bool):
+        raise ValidationError("cost_gbp", f"{cost!r} is not a number")
+    return Proxy(
+        code=_text(entry, "code"),
+        category=category,
+        description=_text(entry, "description"),
+        unit=_text(entry, "unit"),
+        value=to_money(str(Decimal(str(cost))), "cost_gbp", positive=False),
+        agency=_agency(entry.get("agency"), entry.get("agency_detail")),
+        price_year=read_price_year(entry.get("source_detail"), "source_detail"),
+        source=source,
+        licence=licence,
+    )
+
+
+def _text(entry: Mapping, key: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(key, "is required")
+    return value.strip()
+
+
+def _agency(agency: str | None, detail: str | None) -> str | None:
+    """'Local Authority (Housing Services)': the agency that bears the cost, and which part."""
+    if not agency:
+        return detail or None
+    if not detail or detail.strip().lower() == agency.strip().lower():
+        return agency.strip()
+    return f"{agency.strip()} ({detail.strip()})"
+
+
+def _forbidden(source: str) -> bool:
+    lowered = source.lower()
+    return any(name in lowered for name in _FORBIDDEN_SOURCES)
+
+
+# --- restating, one way for the database and the files ------------------------------------
+
+
+def report_year(deflator: Deflator, year: str | None) -> str:
+    """The price year a report is stated in: the one asked for (if the deflator covers it),
+    else the newest financial year the deflator has."""
+    if year is None:
+        return deflator.latest_financial_year()
+    chosen = read_price_year(year)
+    deflator.index(chosen)
+    return chosen
+
+
+def restated(
+    values: Iterable[Decimal], years: Iterable[str], deflator: Deflator, to_year: str
+) -> list[Decimal]:
+    """Each value restated from its price year to ``to_year``: one restatement per price
+    year (a library has a few dozen), applied to every value of that year."""
+    values, years = list(values), list(years)
+    factors = {year: deflator.factor(year, to_year) for year in set(years)}
+    return [factors[year].apply(value) for value, year in zip(values, years, strict=True)]
+
+
+def resolved(
+    proxies: Iterable[Proxy], deflator: Deflator, year: str | None = None
+) -> dict[str, LibraryProxy]:
+    """The proxies by code, each with its value restated to the report's price year."""
+    proxies = list(proxies)
+    to_year = report_year(deflator, year)
+    values = restated(
+        (p.value for p in proxies), (p.price_year for p in proxies), deflator, to_year
+    )
+    return {
+        p.code: LibraryProxy(
+            code=p.code,
+            description=p.description,
+            unit=p.unit,
+            value=p.value,
+            price_year=p.price_year,
+            restated=value,
+            restated_year=to_year,
+            source=p.source,
+            licence=p.licence,
+        )
+        for p, value in zip(proxies, values, strict=True)
+    }
+
+
+# --- the library in the database --------------------------------------------------------------
+
+
+def deflator(con: duckdb.DuckDBPyConnection, series: str = SERIES) -> Deflator:
+    """The GDP deflator series as the database holds it (loaded by migration 0006)."""
+    rows = con.execute(
+        "SELECT period, value FROM deflator_index WHERE series = ?", [series]
+    ).fetchall()
+    return Deflator.from_rows(rows, series)
+
+
+COLUMNS = (
+    "code",
+    "category",
+    "description",
+    "unit",
+    "value",
+    "agency",
+    "price_year",
+    "source",
+    "licence",
+)
+_COLUMNS = ", ".join(COLUMNS)
+
+
+def lookup(
+    con: duckdb.DuckDBPyConnection, codes: Iterable[str], year: str | None = None
+) -> dict[str, LibraryProxy]:
+    """The library's proxies of these codes, restated to the report's price year ``year``
+    (default: the newest financial year); a code the library does not hold is absent."""
+    rows = con.execute(
+        f"SELECT {_COLUMNS} FROM proxy WHERE code IN (SELECT unnest(?::VARCHAR[]))",  # noqa: S608
+        [sorted(set(codes))],
+    ).fetchall()
+    found = [Proxy(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
+    return resolved(found, deflator(con), year)
+
+
+_LIBRARY = f"""
+SELECT {_COLUMNS}
+FROM proxy
+WHERE $pattern IS NULL
+   OR code ILIKE $pattern ESCAPE '\\' OR description ILIKE $pattern ESCAPE '\\'
+   OR unit ILIKE $pattern ESCAPE '\\' OR agency ILIKE $pattern ESCAPE '\\'
+   OR category ILIKE $pattern ESCAPE '\\'
+ORDER BY proxy_id
+"""  # noqa: S608 - fixed column names
+
+
+def library(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    search: str | None = None,
+    price_year: str | None = None,
+) -> pd.DataFrame:
+    """The proxy library, or the proxies whose code, description, unit, agency or category
+    holds ``search`` (any case): each with its value and price year as its source gives
+    them, and that value restated to ``price_year`` (default: the newest financial year)
+    in the column ``restated``, money exact."""
+    with transaction(con):
+        require(con, actor, Permission.READ_SUMMARY)
+        found = frame(con, _LIBRARY, {"pattern": _pattern(search)})
+        series = deflator(con)
+    to_year = report_year(series, price_year)
+    values = restated(found["value"], found["price_year"], series, to_year)
+    money = pd.ArrowDtype(pa.decimal128(18, 2))
+    at = found.columns.get_loc("price_year") + 1
+    found.insert(at, "restated", pd.array(values, dtype=money))
+    return found.assign(restated_year=pd.array([to_year] * len(found), dtype="string"))
+
+
+def _pattern(search: str | None) -> str | None:
+    """``search`` as an ILIKE pattern matching it anywhere, its own % and _ taken literally."""
+    text = (search or "").strip()
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- adding a proxy -------------------------------------------------------------------------
+
+_TEXTS = {"description": 500, "unit": 100, "licence": 200, "agency": 200, "category": 100}
+
+
+def add_proxy(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    code: str | None = None,
+    description: str,
+    unit: str,
+    value: object,
+    price_year: str,
+    source: str | None,
+    licence: str,
+    agency: str | None = None,
+    category: str = USER_CATEGORY,
+    key: str,
+    reason: str,
+) -> Written:
+    """Add a proxy of one's own to the library: what it values, per what unit, its value at
+    its price year, and where it comes from (source and licence), so that anyone can check
+    it. A proxy without a source is refused; without a code it gets the next U1, U2, …"""
+    proxy = _user_proxy(
+        code=code,
+        description=description,
+        unit=unit,
+        value=value,
+        price_year=price_year,
+        source=source,
+        licence=licence,
+        agency=agency,
+        category=category,
+    )
+
+    def change(step: Step) -> tuple[str, int]:
+        deflator(step.con).index(proxy.price_year)
+        chosen = replace(proxy, code=proxy.code or _next_code(step.con))
+        _refuse_taken(step.con, chosen.code)
+        new_id = step.con.execute(
+            f"INSERT INTO proxy ({_COLUMNS}, added_by, added_at)"  # noqa: S608 - fixed names
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING proxy_id",
+            [*row(chosen), step.actor.user_id, step.at],
+        ).fetchone()[0]
+        step.record("proxy", chosen.code)
+        step.said = (
+            f"Proxy {chosen.code} added: {chosen.description} ({chosen.unit}),"
+            f" {format_gbp(chosen.value)} at {chosen.price_year} prices."
+        )
+        return "proxy", new_id
+
+    details = dict(zip(COLUMNS, row(proxy), strict=True))
+    request = Request(operation="add proxy", key=key, reason=reason, details=details)
+    return perform(con, actor, Permission.ASSESS, request, change)
+
+
+def _user_proxy(
+    *, code: str | None, value: object, price_year: str, source: str | None, **texts: str | None
+) -> Proxy:
+    """The proxy as typed, once every rule that needs no database holds."""
+    given_source = (source or "").strip()
+    if not given_source:
+        raise ValidationError("source", "is required: a proxy without a source cannot be checked")
+    if _forbidden(given_source):
+        raise ValidationError(
+            "source", "HACT Social Value Bank values may not be stored: their licence forbids it"
+        )
+    amount = to_money(value, "value", positive=False)
+    if amount == 0:
+        raise ValidationError("value", "must not be £0.00: a proxy worth nothing values nothing")
+    if not (texts.get("agency") or "").strip():
+        texts["agency"] = None
+    checked = {
+        name: required_text(text, name, max_length=_TEXTS[name]) if text is not None else None
+        for name, text in texts.items()
+    }
+    return Proxy(
+        code=_code(code),
+        value=amount,
+        price_year=read_price_year(price_year),
+        source=required_text(given_source, "source", max_length=500),
+        **checked,
+    )
+
+
+def _code(code: str | None) -> str:
+    """A code typed for the proxy ('' if none, so that one is given): short, no spaces."""
+    text = (code or "").strip()
+    if text and (len(text) > 40 or not text.isprintable() or " " in text):
+        raise ValidationError("code", f"must be at most 40 characters without spaces, not {code!r}")
+    return text
+
+
+def _next_code(con: duckdb.DuckDBPyConnection) -> str:
+    """The next free user code: U1, U2, … after the highest given so far."""
+    (highest,) = con.execute(
+        "SELECT coalesce(max(CAST(code[2:] AS BIGINT)), 0) FROM proxy"
+        " WHERE regexp_full_match(code, 'U[0-9]{1,18}')"
+    ).fetchone()
+    return f"U{highest + 1}"
+
+
+def _refuse_taken(con: duckdb.DuckDBPyConnection, code: str) -> None:
+    taken = con.execute("SELECT code FROM proxy WHERE lower(code) = lower(?)", [code]).fetchone()
+    if taken:
+        raise ValidationError("code", f"{taken[0]} is already in the proxy library; choose another")
+
+
+def row(proxy: Proxy) -> list[object]:
+    """The proxy's values in the order of :data:`COLUMNS`."""
+    return [getattr(proxy, name) for name in COLUMNS]

@@ -1,0 +1,256 @@
+"""Reading SROI: an experiment's report, its export, and the position by programme and
+instrument, each on the money the ledger holds.
+
+An experiment's inputs are never typed: they are its commitments' disbursements less
+recoveries, plus its partners' cash and in-kind match funding, each named with where it came
+from. A programme's or the fund's ratio is the sum of present values over the sum of inputs,
+never an average of ratios, so a large experiment weighs as much as its money.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+
+from fund import register
+from fund.auth import Permission, User, may, require
+from fund.db import frame
+from fund.errors import NotFound, ValidationError
+from fund.money import format_gbp
+from fund.sroi import calculate, impact_file, reference, sensitivity, store
+from fund.sroi.calculate import Result
+from fund.sroi.discount import FLAT, Schedule, flat
+from fund.sroi.model import Discount, ImpactMap, Input
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """An experiment's SROI as a given version of its map computes on its ledger inputs."""
+
+    experiment: register.ExperimentInfo
+    stored: store.StoredMap
+    impact_map: ImpactMap  # the stored version with the ledger's inputs
+    schedule: Schedule
+    result: Result
+    versions: int  # how many versions the map has
+
+
+# Each experiment's inputs, from its ledger and its partners, in one query.
+_INPUTS = """
+SELECT c.experiment_id, 0 AS origin, c.commitment_id AS ref, c.counterparty AS name,
+       b.paid - b.recovered AS amount, b.paid, b.recovered
+FROM commitment AS c
+JOIN commitment_balance AS b USING (commitment_id)
+WHERE ($experiment IS NULL OR c.experiment_id = $experiment) AND (b.paid <> 0 OR b.recovered <> 0)
+UNION ALL
+SELECT ep.experiment_id, 1, ep.partner_id, p.name, ep.match_cash, NULL, NULL
+FROM experiment_partner AS ep JOIN partner AS p USING (partner_id)
+WHERE ($experiment IS NULL OR ep.experiment_id = $experiment) AND ep.match_cash > 0
+UNION ALL
+SELECT ep.experiment_id, 2, ep.partner_id, p.name, ep.match_in_kind, NULL, NULL
+FROM experiment_partner AS ep JOIN partner AS p USING (partner_id)
+WHERE ($experiment IS NULL OR ep.experiment_id = $experiment) AND ep.match_in_kind > 0
+ORDER BY 1, 2, 3
+"""
+
+
+def ledger_inputs(
+    con: duckdb.DuckDBPyConnection, experiment_id: int | None = None
+) -> dict[int, tuple[Input, ...]]:
+    """Every experiment's inputs (or one's), each saying where its figure comes from."""
+    found: dict[int, list[Input]] = defaultdict(list)
+    for experiment, origin, ref, name, amount, paid, recovered in con.execute(
+        _INPUTS, {"experiment": experiment_id}
+    ).fetchall():
+        found[experiment].append(_input(origin, ref, name, amount, paid, recovered))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _input(origin: int, ref: int, name: str, amount: Decimal, paid, recovered) -> Input:
+    if origin == 0:
+        return Input(
+            description=f"Paid to {name}, less recoveries",
+            amount=amount,
+            source=f"ledger: commitment #{ref}, paid {format_gbp(paid)}, "
+            f"recovered {format_gbp(recovered)}",
+        )
+    kind = "cash" if origin == 1 else "in kind"
+    return Input(
+        description=f"Match funding ({kind}) from {name}",
+        amount=amount,
+        source=f"partner #{ref}: {name}, match funding {kind}",
+    )
+
+
+def report(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    experiment_id: object,
+    version: object = None,
+) -> Report | None:
+    """The experiment's SROI by a version of its map (the latest by default); None when it
+    has no impact map yet."""
+    user = require(con, actor, Permission.READ_SUMMARY)
+    experiment = register.experiment(con, experiment_id)
+    number = None if version in (None, "") else register.parse_id(version, "version")
+    stored = store.read(con, experiment.experiment_id, number)
+    if stored is None:
+        if number is not None:
+            raise _no_version(experiment.experiment_id, number)
+        return None
+    if not may(user.role, Permission.READ_PEOPLE):
+        stored = replace(stored, saved_by="")  # board members read summaries, not names
+    inputs = ledger_inputs(con, experiment.experiment_id).get(experiment.experiment_id, ())
+    impact_map = replace(stored.impact_map, inputs=inputs)
+    schedule = schedule_of(con, stored)
+    return Report(
+        experiment=experiment,
+        stored=stored,
+        impact_map=impact_map,
+        schedule=schedule,
+        result=calculate.compute(impact_map, schedule),
+        versions=len(store.versions(con, experiment.experiment_id)),
+    )
+
+
+def _no_version(experiment_id: int, version: int) -> NotFound:
+    return NotFound("version", f"version of experiment #{experiment_id}'s impact map", version)
+
+
+def schedule_for(con: duckdb.DuckDBPyConnection, discount: Discount, on: date) -> Schedule:
+    """A map's flat rate, or the edition of its named schedule that stood on ``on``: the day
+    it is saved, and for a saved version the edition it recorded, so it is recomputed as it
+    was even after the Treasury revises the schedule."""
+    if discount.schedule == FLAT:
+        return flat(discount.rate)
+    return reference.schedule(con, discount.schedule, on)
+
+
+def schedule_of(con: duckdb.DuckDBPyConnection, stored: store.StoredMap) -> Schedule:
+    """The discount schedule a stored map was saved with."""
+    return schedule_for(con, stored.impact_map.discount, stored.schedule_effective_from)
+
+
+def export(
+    con: duckdb.DuckDBPyConnection, actor: User, experiment_id: object, version: object = None
+) -> dict[str, object]:
+    """A version of the map as a file that computes alone: its ledger inputs included."""
+    found = report(con, actor, experiment_id, version)
+    if found is None:
+        raise NotFound("experiment", "impact map for experiment", experiment_id)
+    return impact_file.as_json(found.impact_map)
+
+
+# Every experiment's latest map beside its inputs: the present value was computed when the
+# version was saved (it does not depend on the inputs), so the whole fund is one query.
+_RESULTS = f"""
+WITH latest AS (
+    SELECT * FROM impact_map
+    QUALIFY version = max(version) OVER (PARTITION BY experiment_id)
+), inputs AS (
+    SELECT experiment_id, sum(amount) AS inputs FROM ({_INPUTS}) GROUP BY experiment_id
+)
+SELECT x.experiment_id, x.title, p.name AS programme, x.instrument, l.version,
+       l.gaps = 0 AS complete, coalesce(i.inputs, 0)::DECIMAL(18, 2) AS inputs,
+       l.present_value, (l.present_value - coalesce(i.inputs, 0))::DECIMAL(18, 2)
+           AS net_present_value,
+       CASE WHEN i.inputs > 0 THEN l.present_value::DOUBLE / i.inputs::DOUBLE END AS sroi_ratio
+FROM latest AS l
+JOIN experiment AS x USING (experiment_id)
+JOIN programme AS p USING (programme_id)
+LEFT JOIN inputs AS i USING (experiment_id)
+"""  # noqa: S608 - a fixed query
+
+
+def experiment_results(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Every experiment with an impact map: its latest version's present value on the inputs
+    its ledger and partners hold now, money exact."""
+    require(con, actor, Permission.READ_SUMMARY)
+    return _instrument_labels(
+        frame(con, _RESULTS + " ORDER BY experiment_id", {"experiment": None})
+    )
+
+
+# The position sliced by one of these columns (or not at all): trusted names only.
+POSITION_GROUPS = ("programme", "instrument")
+
+
+def position(con: duckdb.DuckDBPyConnection, actor: User, *, by: str | None = None) -> pd.DataFrame:
+    """SROI of the fund, or by programme or instrument: Σ present value ÷ Σ inputs over the
+    experiments with an impact map (never an average of ratios), with how many of them are
+    incomplete."""
+    if by is not None and by not in POSITION_GROUPS:
+        raise ValidationError("by", f"must be programme or instrument, not {by!r}")
+    require(con, actor, Permission.READ_SUMMARY)
+    group = f"{by}, " if by else ""
+    sql = (
+        f"SELECT {group}count(*) AS experiments, count(*) FILTER (NOT complete) AS incomplete,"  # noqa: S608
+        " sum(inputs)::DECIMAL(18, 2) AS inputs,"
+        " sum(present_value)::DECIMAL(18, 2) AS present_value,"
+        " sum(net_present_value)::DECIMAL(18, 2) AS net_present_value,"
+        " CASE WHEN sum(inputs) > 0 THEN sum(present_value)::DOUBLE / sum(inputs)::DOUBLE"
+        " END AS sroi_ratio"
+        f" FROM ({_RESULTS}) AS r"
+        + (f" GROUP BY {by} ORDER BY {by}" if by else " HAVING count(*) > 0")
+    )
+    found = frame(con, sql, {"experiment": None})
+    return _instrument_labels(found) if by == "instrument" else found
+
+
+def _instrument_labels(found: pd.DataFrame) -> pd.DataFrame:
+    labels = found["instrument"].map(lambda code: register.Instrument(code).label)
+    return found.assign(instrument=labels.astype("string"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sensitivity:
+    """How sure an experiment's ratio is: its tornado, switching values and Monte Carlo band.
+
+    Assumptions the map gives no range use the declared default range
+    (:data:`fund.sroi.sensitivity.DEFAULT_RANGE`) in the tornado, and in the Monte Carlo unless
+    asked not to; each result says which did, so a band is never narrowed by silence.
+    """
+
+    report: Report
+    tornado: tuple[sensitivity.Swing, ...]
+    switching: tuple[sensitivity.SwitchingValue, ...]
+    monte_carlo: sensitivity.MonteCarlo
+
+
+def analyse(
+    found: Report,
+    *,
+    draws: object = 10_000,
+    seed: object = sensitivity.SEED,
+    default_ranges: bool = True,
+) -> Sensitivity:
+    """The sensitivity of a report's ratio; seeded, so the same seed gives the same band.
+    A map without inputs is refused: a ratio to nothing cannot be tested."""
+    impact_map, schedule = found.impact_map, found.schedule
+    return Sensitivity(
+        report=found,
+        tornado=sensitivity.tornado(impact_map, schedule),
+        switching=sensitivity.switching_values(impact_map, schedule),
+        monte_carlo=sensitivity.monte_carlo(
+            impact_map,
+            schedule,
+            draws=_whole(draws, "draws"),
+            seed=_whole(seed, "seed"),
+            default_ranges=default_ranges,
+        ),
+    )
+
+
+def _whole(value: object, field: str) -> int:
+    """A count typed on the CLI or a form: digits only."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise ValidationError(field, f"must be a whole number, not {value!r}")
+    return int(text)
