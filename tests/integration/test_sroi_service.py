@@ -178,3 +178,33 @@ def test_an_impact_map_changed_outside_the_services_is_named_by_verify(con, peop
     con.execute("UPDATE impact_outcome SET quantity = 40")
     check = audit.verify(con, people.auditor)
     assert "the outcomes of impact map #1 is not what audit row" in check.problem
+
+
+def test_a_revised_schedule_applies_to_new_versions_and_old_ones_compute_as_they_were(
+    con, people, trial
+):
+    save(con, people.manager, trial)
+    before = report.report(con, people.manager, trial)
+    # A revision as a later migration would load it: a new edition of the same schedule.
+    con.execute(
+        "INSERT INTO discount_schedule VALUES (99, 'green-book-standard', DATE '2026-06-01',"
+        " 'a revised schedule'); INSERT INTO discount_band VALUES (99, 0, NULL, 0.02)"
+    )
+    again = report.report(con, people.manager, trial)
+    assert again.schedule.effective_from.isoformat() == "2003-01-01"
+    assert again.result.present_value == before.result.present_value
+    revised = copy.deepcopy(MAP)
+    revised["outcomes"][0]["quantity"] = "5"
+    save(con, people.manager, trial, revised, reason="after the revision")
+    latest = report.report(con, people.manager, trial)
+    assert latest.schedule.effective_from.isoformat() == "2026-06-01"
+    assert latest.schedule.rate(1) == Decimal("0.02")
+    old = report.report(con, people.manager, trial, version=1)
+    assert old.result.present_value == before.result.present_value
+
+
+def test_the_present_value_stored_with_a_version_is_what_the_engine_computes(con, people, trial):
+    save(con, people.manager, trial)
+    stored = con.execute("SELECT present_value, gaps FROM impact_map").fetchone()
+    computed = report.report(con, people.manager, trial).result
+    assert stored == (computed.present_value, len(computed.gaps))
