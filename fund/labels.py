@@ -96,6 +96,8 @@ HEADINGS = {
     "impact_maps": "Experiments with a map",
     "outcome_row": "Outcome",
     "incomplete": "Incomplete maps",
+    "without_inputs": "Maps without inputs",
+    "price_years": "Price years",
     "proxy_code": "Proxy code",
     "proxy_source": "Proxy source",
     "library_value": "Library value (£)",

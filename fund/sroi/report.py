@@ -155,7 +155,7 @@ WITH latest AS (
 ), inputs AS (
     SELECT experiment_id, sum(amount) AS inputs FROM ({_INPUTS}) GROUP BY experiment_id
 )
-SELECT x.experiment_id, x.title, p.name AS programme, x.instrument, l.version,
+SELECT x.experiment_id, x.title, p.name AS programme, x.instrument, l.version, l.price_year,
        l.gaps = 0 AS complete, coalesce(i.inputs, 0)::DECIMAL(18, 2) AS inputs,
        l.present_value, (l.present_value - coalesce(i.inputs, 0))::DECIMAL(18, 2)
            AS net_present_value,
@@ -176,30 +176,53 @@ def experiment_results(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFr
     )
 
 
-# The position sliced by one of these columns (or not at all): trusted names only.
-POSITION_GROUPS = ("programme", "instrument")
+# The fund's SROI, by programme and by instrument, in one pass over the results. Only maps
+# whose experiment has inputs count towards a ratio (a value over nothing is no return); the
+# others are counted apart. Sums are DECIMAL(38,2): maps each within DECIMAL(18,2) may not
+# be together. A slice states the price years its maps are in.
+_POSITIONS = f"""
+SELECT programme, instrument, GROUPING(programme, instrument) AS level,
+       count(*) AS experiments,
+       count(*) FILTER (WHERE NOT complete) AS incomplete,
+       count(*) FILTER (WHERE inputs = 0) AS without_inputs,
+       coalesce(sum(inputs), 0)::DECIMAL(38, 2) AS inputs,
+       coalesce(sum(present_value) FILTER (WHERE inputs > 0), 0)::DECIMAL(38, 2) AS present_value,
+       coalesce(sum(net_present_value) FILTER (WHERE inputs > 0), 0)::DECIMAL(38, 2)
+           AS net_present_value,
+       CASE WHEN sum(inputs) > 0 THEN
+           (sum(present_value) FILTER (WHERE inputs > 0))::DOUBLE / sum(inputs)::DOUBLE
+       END AS sroi_ratio,
+       string_agg(DISTINCT price_year, ', ' ORDER BY price_year) AS price_years
+FROM ({_RESULTS}) AS r
+GROUP BY GROUPING SETS ((), (programme), (instrument))
+ORDER BY level, programme, instrument
+"""  # noqa: S608 - a fixed query
+_LEVELS = {None: 3, "programme": 1, "instrument": 2}  # GROUPING(): 1 for each column not kept
+
+
+def positions(con: duckdb.DuckDBPyConnection, actor: User) -> dict[str | None, pd.DataFrame]:
+    """The fund's SROI (key None), by programme and by instrument, read in one query:
+    Σ present value ÷ Σ inputs over the experiments with an impact map and inputs, never an
+    average of ratios, with how many maps are incomplete and how many have no inputs yet."""
+    require(con, actor, Permission.READ_SUMMARY)
+    found = frame(con, _POSITIONS, {"experiment": None})
+    sliced = {}
+    for by, level in _LEVELS.items():
+        rows = found[found["level"] == level].drop(columns=["level", "programme", "instrument"])
+        if by is not None:
+            rows.insert(0, by, found.loc[found["level"] == level, by])
+        sliced[by] = rows.reset_index(drop=True)
+    sliced["instrument"] = _instrument_labels(sliced["instrument"])
+    if sliced[None]["experiments"].iloc[0] == 0:  # no impact map at all: nothing to show
+        sliced = {by: rows.iloc[0:0] for by, rows in sliced.items()}
+    return sliced
 
 
 def position(con: duckdb.DuckDBPyConnection, actor: User, *, by: str | None = None) -> pd.DataFrame:
-    """SROI of the fund, or by programme or instrument: Σ present value ÷ Σ inputs over the
-    experiments with an impact map (never an average of ratios), with how many of them are
-    incomplete."""
-    if by is not None and by not in POSITION_GROUPS:
+    """SROI of the fund, or by programme or instrument (see :func:`positions`)."""
+    if by not in _LEVELS:
         raise ValidationError("by", f"must be programme or instrument, not {by!r}")
-    require(con, actor, Permission.READ_SUMMARY)
-    group = f"{by}, " if by else ""
-    sql = (
-        f"SELECT {group}count(*) AS experiments, count(*) FILTER (NOT complete) AS incomplete,"  # noqa: S608
-        " sum(inputs)::DECIMAL(18, 2) AS inputs,"
-        " sum(present_value)::DECIMAL(18, 2) AS present_value,"
-        " sum(net_present_value)::DECIMAL(18, 2) AS net_present_value,"
-        " CASE WHEN sum(inputs) > 0 THEN sum(present_value)::DOUBLE / sum(inputs)::DOUBLE"
-        " END AS sroi_ratio"
-        f" FROM ({_RESULTS}) AS r"
-        + (f" GROUP BY {by} ORDER BY {by}" if by else " HAVING count(*) > 0")
-    )
-    found = frame(con, sql, {"experiment": None})
-    return _instrument_labels(found) if by == "instrument" else found
+    return positions(con, actor)[by]
 
 
 def _instrument_labels(found: pd.DataFrame) -> pd.DataFrame:

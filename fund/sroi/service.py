@@ -16,7 +16,7 @@ import duckdb
 from fund import register
 from fund.auth import Permission, User
 from fund.errors import ValidationError
-from fund.money import format_gbp
+from fund.money import MAX_AMOUNT, format_gbp
 from fund.sroi import calculate, impact_file, proxies, reference, report, store
 from fund.sroi.discount import FLAT
 from fund.sroi.model import ImpactMap, Input
@@ -138,7 +138,7 @@ class _Save:
             experiment_id=self.experiment_id,
             impact_map=self.impact_map,
             schedule_effective_from=None if schedule.name == FLAT else schedule.effective_from,
-            worth=calculate.compute(self.impact_map, schedule),
+            worth=_recordable(calculate.compute(self.impact_map, schedule)),
             saved_by=step.actor.user_id,
             saved_at=step.at,
             reason=step.reason,
@@ -149,6 +149,19 @@ class _Save:
             experiment.title, self.experiment_id, version, self.impact_map, self.ignored
         )
         return "impact_map", map_id
+
+
+def _recordable(worth: calculate.Result) -> calculate.Result:
+    """A result whose figures the fund can record: no present value or yearly total beyond
+    the largest amount DECIMAL(18,2) holds (a quantity or proxy typed a thousandfold)."""
+    largest = max((abs(v) for v in (worth.present_value, *worth.values_by_year)), default=0)
+    if largest > MAX_AMOUNT:
+        raise ValidationError(
+            "impact map",
+            f"is worth more than the largest amount the fund records ({format_gbp(MAX_AMOUNT)});"
+            " check its quantities and proxies",
+        )
+    return worth
 
 
 def _said_again(written: Written) -> Written:

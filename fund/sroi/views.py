@@ -34,7 +34,7 @@ from fund.sroi.impact_file import TEXTS
 from fund.sroi.model import DEDUCTIONS, ImpactMap, Outcome, gap_text
 from fund.sroi.report import Report
 
-MONEY = pd.ArrowDtype(pa.decimal128(18, 2))
+MONEY = pd.ArrowDtype(pa.decimal128(38, 2))  # a fund's sums may pass DECIMAL(18,2)
 
 
 # --- choosing an experiment and a version ---------------------------------------------------
@@ -382,9 +382,13 @@ def _json(text: str) -> object:
 # --- SROI by programme and instrument ---------------------------------------------------------
 
 
-def position(con: duckdb.DuckDBPyConnection, actor: User, by: str) -> pd.DataFrame:
-    """SROI by programme or instrument as a table: money exact, the ratio left as a number
-    for the screen to word ('2.74 : 1')."""
-    found = reports.position(con, actor, by=by).rename(columns={"experiments": "impact_maps"})
+def positions(con: duckdb.DuckDBPyConnection, actor: User) -> dict[str | None, pd.DataFrame]:
+    """The fund's SROI (None), by programme and by instrument, as tables: money exact, the
+    ratio left as a number for the screen to word ('2.74 : 1')."""
     money = ["inputs", "present_value", "net_present_value"]
-    return found.astype({column: MONEY for column in money} | {"sroi_ratio": "float64"})
+    return {
+        by: found.rename(columns={"experiments": "impact_maps"}).astype(
+            {column: MONEY for column in money} | {"sroi_ratio": "float64"}
+        )
+        for by, found in reports.positions(con, actor).items()
+    }

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund import audit, ledger
+from fund import audit, ledger, register
 from fund.errors import FileRefused, PermissionDenied, ValidationError
 from fund.sroi import report, service
 from tests.conftest import key
@@ -208,3 +208,33 @@ def test_the_present_value_stored_with_a_version_is_what_the_engine_computes(con
     stored = con.execute("SELECT present_value, gaps FROM impact_map").fetchone()
     computed = report.report(con, people.manager, trial).result
     assert stored == (computed.present_value, len(computed.gaps))
+
+
+def test_a_map_worth_more_than_the_fund_can_record_is_refused_plainly(con, people, trial):
+    huge = copy.deepcopy(MAP)
+    huge["outcomes"][0] |= {"quantity": "1000000000", "proxy": "9999999999999.99"}
+    with nothing_written(con), pytest.raises(ValidationError, match="largest amount the fund"):
+        save(con, people.manager, trial, huge)
+
+
+def test_a_map_whose_experiment_has_no_inputs_yet_counts_in_no_ratio(con, people, trial, funded):
+    save(con, people.manager, trial)
+    before = report.position(con, people.manager).iloc[0]
+    empty = register.add_experiment(
+        con,
+        people.manager,
+        programme_id=funded.programme_id,
+        title="Nothing paid yet",
+        instrument="small_grant",
+        phase=1,
+        risk_rating="low",
+        official="Pat",
+        user_involvement="informed",
+        key=key(),
+    ).entity_id
+    save(con, people.manager, empty)
+    fund = report.position(con, people.manager).iloc[0]
+    assert (fund["experiments"], fund["without_inputs"]) == (2, 1)
+    assert (fund["inputs"], fund["present_value"]) == (before["inputs"], before["present_value"])
+    assert fund["sroi_ratio"] == before["sroi_ratio"]
+    assert fund["price_years"] == "2024/25"
