@@ -19,7 +19,7 @@ import streamlit as st
 from fund import labels
 from fund.auth import User
 from fund.money import format_gbp
-from fund.sroi import proxies, report, service, views
+from fund.sroi import impact_file, proxies, report, service, views
 from fund.sroi.discount import FLAT
 from fund.sroi.model import DEDUCTIONS
 from fund.sroi.report import Report
@@ -269,7 +269,7 @@ def _import(experiment_id: int) -> None:
         if upload is None:
             st.error("Impact map file: choose a JSON or CSV file")
             return
-        text = session.attempt(views.file_text, upload.getvalue())
+        text = session.attempt(impact_file.decode, upload.getvalue())
         if text is not None:
             form.write(
                 service.import_impact_map,

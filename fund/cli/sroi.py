@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from fund import db
+from fund import db, labels
 from fund.cli.output import emit_json, json_option, records, render_table, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import perform_write, write_options
@@ -64,7 +64,7 @@ def compute_command(
     own inputs and discount; a CSV holds outcomes only, so its inputs and discount are given
     with the options. Every problem of the file is reported at once, with its place.
     """
-    text = file.read_text(encoding="utf-8-sig")
+    text = impact_file.decode(file.read_bytes())
     context = impact_file.Context(
         schedules={s.name for s in reference.read_schedules()}, library=reference.file_library
     )
@@ -164,7 +164,7 @@ def import_command(session: Session, experiment_id: str, file: Path, key, as_jso
         key=key,
         as_json=as_json,
         experiment_id=experiment_id,
-        text=file.read_text(encoding="utf-8-sig"),
+        text=impact_file.decode(file.read_bytes()),
         suffix=file.suffix,
         reason=reason,
     )
@@ -186,7 +186,10 @@ def export_command(
     if out is None:
         emit_json(document)
         return
-    out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ValidationError("--out", f"cannot write {out}: {error.strerror}") from None
     click.echo(f"Impact map of experiment #{experiment_id} written to {out}")
 
 
@@ -225,6 +228,7 @@ def sensitivity_command(
         f"{band.p95:.2f} : 1 (5th to 95th percentile), median {band.p50:.2f}; "
         f"P(ratio > 1) = {band.p_above_one:.1%}"
     )
+    tornado, switching = tornado.round(4), switching.round(4)
     click.echo("\nTornado (largest swing first):")
     click.echo(
         render_table(
@@ -259,7 +263,10 @@ def sensitivity_command(
 def position_command(session: Session, by: str | None, as_json: bool) -> None:
     """The fund's SROI (or by programme or instrument): the sum of present values over the
     sum of inputs of the experiments with an impact map, never an average of ratios."""
-    show(report.position(*session.open(), by=by), as_json, "rows", by=by or "fund")
+    found = report.position(*session.open(), by=by)
+    if not as_json:  # people read a ratio as the Guide writes it
+        found = found.assign(sroi_ratio=found["sroi_ratio"].map(labels.ratio))
+    show(found, as_json, "rows", by=by or "fund")
 
 
 # --- printing a result -----------------------------------------------------------------------
@@ -307,7 +314,7 @@ def _ratio(ratio: float | None) -> str:
 
 
 def _payback(months: float | None) -> str:
-    return "never (the first year returns nothing)" if months is None else f"{months:.1f} months"
+    return "none: the first year returns nothing" if months is None else f"{months:.1f} months"
 
 
 COMMANDS: tuple[click.Command, ...] = (sroi_group,)

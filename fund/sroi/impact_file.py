@@ -22,6 +22,7 @@ from typing import Protocol
 
 from fund.errors import FileRefused, Problem, ValidationError
 from fund.money import MAX_AMOUNT
+from fund.sroi import deflator
 from fund.sroi.discount import FLAT
 from fund.sroi.model import (
     ASSUMPTIONS,
@@ -32,6 +33,7 @@ from fund.sroi.model import (
     Input,
     Outcome,
     Range,
+    ranges_json,
 )
 
 TEXTS = ("stakeholder", "outcome", "indicator")
@@ -51,6 +53,7 @@ MAX_DURATION = 100
 MAX_QUANTITY = Decimal(1_000_000_000)
 MAX_TEXT = 500
 _NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?", re.ASCII)
+_DIGITS = 18  # no figure of an impact map has more digits before its point than money does
 
 
 class LibraryProxy(Protocol):
@@ -82,7 +85,20 @@ def read(text: str, suffix: str, context: Context) -> ImpactMap:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise FileRefused((Problem("file", f"is not JSON: {error}"),)) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, nesting too deep
+        raise FileRefused(
+            (Problem("file", "is not an impact map: too deep or too long"),)
+        ) from None
     return from_json(data, context)
+
+
+def decode(data: bytes) -> str:
+    """A file's text: UTF-8, with or without the byte-order mark Excel writes."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        rule = "must be text in UTF-8 (in Excel, save as CSV UTF-8)"
+        raise FileRefused((Problem("file", rule),)) from None
 
 
 def from_json(data: object, context: Context) -> ImpactMap:
@@ -92,7 +108,7 @@ def from_json(data: object, context: Context) -> ImpactMap:
         checker.problem("file", "must be a JSON object with inputs, discount and outcomes")
         checker.raise_if_any()
     checker.unknown(data, ("inputs", "discount", "outcomes", "price_year"), "")
-    price_year = checker.optional_text(data, "price_year", "price_year")
+    price_year = _price_year(checker, checker.optional_text(data, "price_year", ""))
     inputs = _inputs(checker, data.get("inputs"), context.inputs_required)
     discount = _discount(checker, data.get("discount"), context.schedules)
     rows = data.get("outcomes")
@@ -118,16 +134,11 @@ def from_csv(
     """An impact map from a CSV of outcomes; its inputs and discount come from elsewhere (the
     ledger on import, options when computed alone)."""
     checker = _Checker()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = reader.fieldnames or []
-    known = set(_csv_columns())
-    for column in columns:
-        if column not in known:
-            checker.problem("columns", f"{column!r} is not a column of an impact map")
-    rows = list(reader)
+    price_year = _price_year(checker, price_year)
+    rows = _csv_rows(checker, text)
     if not rows:
         checker.problem("file", "has no outcomes (one outcome per row under a header row)")
-    outcomes = [_outcome(checker, _nested(row), f"row {n}") for n, row in enumerate(rows, 2)]
+    outcomes = [_outcome(checker, _nested(row), f"row {n}") for n, row in rows]
     if context.inputs_required and not inputs:
         checker.problem("inputs", "are required: give at least one input with its amount")
     outcomes = _library_values(checker, outcomes, context.library, price_year, "row {}", 2)
@@ -146,6 +157,42 @@ def discount(data: object, context: Context) -> Discount:
     found = _discount(checker, data, context.schedules)
     checker.raise_if_any()
     return found
+
+
+def _price_year(checker: _Checker, given: str | None) -> str | None:
+    """A price year as the deflator names it ("2013/14"), or None for the default."""
+    if given is None:
+        return None
+    try:
+        return deflator.price_year(given, "price_year")
+    except ValidationError as error:
+        checker.problem("price_year", error.rule)
+        return None
+
+
+def _csv_rows(checker: _Checker, text: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows under the header, numbered as a spreadsheet numbers them, each a dict by
+    column; unknown or repeated columns and rows with more cells than columns are problems,
+    never silently dropped or overwritten. Blank lines are skipped."""
+    try:
+        header, *body = list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) or [[]]
+    except csv.Error as error:
+        raise FileRefused((Problem("file", f"is not a CSV file: {error}"),)) from None
+    known = set(_csv_columns())
+    for n, column in enumerate(header):
+        if column not in known:
+            checker.problem("columns", f"{column!r} is not a column of an impact map")
+        elif column in header[:n]:
+            checker.problem("columns", f"{column!r} is given twice")
+    rows = []
+    for n, cells in enumerate(body, 2):
+        if len(cells) > len(header):
+            checker.problem(
+                f"row {n}", f"has {len(cells)} cells, more than the {len(header)} columns"
+            )
+        if any(cell.strip() for cell in cells):
+            rows.append((n, dict(zip(header, cells, strict=False))))
+    return rows
 
 
 def as_json(impact_map: ImpactMap) -> dict[str, object]:
@@ -184,10 +231,7 @@ def _outcome_json(outcome: Outcome) -> dict[str, object]:
     if outcome.justifications:
         row["justifications"] = dict(outcome.justifications)
     if outcome.ranges:
-        row["ranges"] = {
-            name: {"low": str(r.low), "high": str(r.high), "distribution": r.distribution}
-            for name, r in outcome.ranges.items()
-        }
+        row["ranges"] = ranges_json(outcome.ranges)
     return row
 
 
@@ -253,6 +297,11 @@ def _discount(checker: _Checker, data: object, schedules: Collection[str]) -> Di
         checker.unknown(schedule, ("rate",), "discount/schedule")
         rate = checker.fraction(schedule, "rate", "discount/schedule", below_one=True)
         return Discount(schedule=FLAT, rate=rate, first_year_discounted=first)
+    if not isinstance(schedule, str):
+        checker.problem(
+            "discount/schedule", f'must be a schedule\'s name or {{"rate": …}}, not {schedule!r}'
+        )
+        return Discount(schedule="green-book-standard", first_year_discounted=first)
     if schedule not in schedules:
         known = ", ".join(sorted(schedules))
         checker.problem(
@@ -384,12 +433,13 @@ def _library_values(
                 f"{found[code].price_year} prices; leave it out to use the library's",
             )
             continue
-        resolved.append(_replace_proxy(outcome, value))
+        resolved.append(replace(outcome, proxy=value))
     return resolved
 
 
-def _replace_proxy(outcome: Outcome, value: Decimal) -> Outcome:
-    return replace(outcome, proxy=value)
+def _at(place: str, name: str) -> str:
+    """Where a field is: "outcomes/3/deadweight", or just "price_year" at the top."""
+    return f"{place}/{name}" if place else name
 
 
 class _Checker:
@@ -411,19 +461,18 @@ class _Checker:
     def unknown(self, data: dict, known: Sequence[str], place: str) -> None:
         for name in data:
             if name not in known:
-                where = f"{place}/{name}" if place else str(name)
-                self.problem(where, f"is not a field here (known: {', '.join(known)})")
+                self.problem(_at(place, name), f"is not a field here (known: {', '.join(known)})")
 
     def text(self, data: dict, name: str, place: str, *, max_length: int = MAX_TEXT) -> str | None:
         value = data.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            self.problem(f"{place}/{name}", "is required")
+            self.problem(_at(place, name), "is required")
             return None
         if not isinstance(value, str):
-            self.problem(f"{place}/{name}", f"must be text, not {value!r}")
+            self.problem(_at(place, name), f"must be text, not {value!r}")
             return None
         if len(value.strip()) > max_length:
-            self.problem(f"{place}/{name}", f"must be at most {max_length} characters")
+            self.problem(_at(place, name), f"must be at most {max_length} characters")
             return None
         return value.strip()
 
@@ -434,7 +483,7 @@ class _Checker:
 
     def _number(self, data: dict, name: str, place: str) -> Decimal | None:
         value = data.get(name)
-        here = f"{place}/{name}"
+        here = _at(place, name)
         if value is None or value == "":
             self.problem(here, "is required")
             return None
@@ -449,14 +498,18 @@ class _Checker:
                 return None
             value = value.strip()
         try:
-            return Decimal(value)
+            number = Decimal(value)
         except (InvalidOperation, TypeError, ValueError):
             self.problem(here, f"{value!r} is not a number")
             return None
+        if not number.is_finite() or number.adjusted() >= _DIGITS:
+            self.problem(here, f"{value} is too large a number")
+            return None
+        return number
 
     def money(self, data: dict, name: str, place: str, *, negative: bool = True) -> Decimal | None:
         amount = self._number(data, name, place)
-        here = f"{place}/{name}"
+        here = _at(place, name)
         if amount is None:
             return None
         if amount != amount.quantize(Decimal("0.01")):
@@ -477,10 +530,10 @@ class _Checker:
             return None
         top = "below 1" if below_one else "1"
         if not (0 <= value <= 1) or (below_one and value == 1):
-            self.problem(f"{place}/{name}", f"{value} is not a fraction between 0 and {top}")
+            self.problem(_at(place, name), f"{value} is not a fraction between 0 and {top}")
             return None
         if value != value.quantize(Decimal("0.000001")):
-            self.problem(f"{place}/{name}", f"{value} has more than six decimals")
+            self.problem(_at(place, name), f"{value} has more than six decimals")
             return None
         return value
 
@@ -489,11 +542,11 @@ class _Checker:
         if value is None:
             return None
         if value < 0:
-            self.problem(f"{place}/{name}", f"{value} is negative; a quantity counts what changed")
+            self.problem(_at(place, name), f"{value} is negative; a quantity counts what changed")
         elif value > MAX_QUANTITY:
-            self.problem(f"{place}/{name}", f"{value} is more than {MAX_QUANTITY:,}")
+            self.problem(_at(place, name), f"{value} is more than {MAX_QUANTITY:,}")
         elif value != value.quantize(Decimal("0.0001")):
-            self.problem(f"{place}/{name}", f"{value} has more than four decimals")
+            self.problem(_at(place, name), f"{value} has more than four decimals")
         else:
             return value
         return None
@@ -504,6 +557,6 @@ class _Checker:
             return None
         if value != value.to_integral_value() or not low <= value <= high:
             rule = "1 or 2" if (low, high) == (1, 2) else f"a whole number from {low} to {high}"
-            self.problem(f"{place}/{name}", f"{value} is not {rule}")
+            self.problem(_at(place, name), f"{value} is not {rule}")
             return None
         return int(value)

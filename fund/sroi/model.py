@@ -29,6 +29,14 @@ class Range:
     distribution: str = "triangular"  # the point value is the mode of triangular and PERT
 
 
+def ranges_json(ranges: Mapping[str, Range]) -> dict[str, dict[str, str]]:
+    """An outcome's ranges as the impact map file writes them, numbers as decimal strings."""
+    return {
+        name: {"low": str(r.low), "high": str(r.high), "distribution": r.distribution}
+        for name, r in ranges.items()
+    }
+
+
 @dataclass(frozen=True, kw_only=True)
 class Outcome:
     """One row of the impact map: a change for a stakeholder, counted and valued."""

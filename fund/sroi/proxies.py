@@ -23,7 +23,7 @@ import pyarrow as pa
 from fund.auth import Permission, User, require
 from fund.db import frame, transaction
 from fund.errors import RingfenceError, ValidationError
-from fund.money import format_gbp, to_money
+from fund.money import MAX_AMOUNT, format_gbp, to_money
 from fund.sroi.deflator import SERIES, Deflator
 from fund.sroi.deflator import price_year as read_price_year
 from fund.unit_of_work import Request, Step, Written, perform, required_text
@@ -293,7 +293,7 @@ def add_proxy(
     )
 
     def change(step: Step) -> tuple[str, int]:
-        deflator(step.con).index(proxy.price_year)
+        _restatable(proxy, deflator(step.con))
         chosen = replace(proxy, code=proxy.code or _next_code(step.con))
         _refuse_taken(step.con, chosen.code)
         new_id = step.con.execute(
@@ -311,6 +311,18 @@ def add_proxy(
     details = dict(zip(COLUMNS, row(proxy), strict=True))
     request = Request(operation="add proxy", key=key, reason=reason, details=details)
     return perform(con, actor, Permission.ASSESS, request, change)
+
+
+def _restatable(proxy: Proxy, series: Deflator) -> None:
+    """A proxy the deflator covers, whose value in today's prices the fund can record."""
+    latest = series.latest_financial_year()
+    (now,) = restated([proxy.value], [proxy.price_year], series, latest)
+    if abs(now) > MAX_AMOUNT:
+        raise ValidationError(
+            "value",
+            f"would be {format_gbp(now)} in {latest} prices, more than the largest amount the"
+            f" fund records ({format_gbp(MAX_AMOUNT)})",
+        )
 
 
 def _user_proxy(

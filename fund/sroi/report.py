@@ -60,15 +60,29 @@ ORDER BY 1, 2, 3
 
 
 def ledger_inputs(
-    con: duckdb.DuckDBPyConnection, experiment_id: int | None = None
+    con: duckdb.DuckDBPyConnection, experiment_id: int | None = None, *, detailed: bool = True
 ) -> dict[int, tuple[Input, ...]]:
-    """Every experiment's inputs (or one's), each saying where its figure comes from."""
+    """Every experiment's inputs (or one's), each saying where its figure comes from: each
+    commitment's payments less recoveries, or (not ``detailed``, for a reader of summaries
+    who may not read the ledger) their total as one line, and each partner's match funding."""
     found: dict[int, list[Input]] = defaultdict(list)
-    for experiment, origin, ref, name, amount, paid, recovered in con.execute(
+    paid: dict[int, list[Input]] = defaultdict(list)
+    for experiment, origin, ref, name, amount, paid_in, recovered in con.execute(
         _INPUTS, {"experiment": experiment_id}
     ).fetchall():
-        found[experiment].append(_input(origin, ref, name, amount, paid, recovered))
+        made = _input(origin, ref, name, amount, paid_in, recovered)
+        (paid if origin == 0 and not detailed else found)[experiment].append(made)
+    for experiment, lines in paid.items():
+        found[experiment].insert(0, _paid_in_total(lines))
     return {key: tuple(value) for key, value in found.items()}
+
+
+def _paid_in_total(lines: list[Input]) -> Input:
+    return Input(
+        description="Paid by the fund, less recoveries",
+        amount=sum((line.amount for line in lines), Decimal(0)),
+        source=f"ledger: {len(lines)} commitment{'s' if len(lines) != 1 else ''} of the experiment",
+    )
 
 
 def _input(origin: int, ref: int, name: str, amount: Decimal, paid, recovered) -> Input:
@@ -105,7 +119,9 @@ def report(
         return None
     if not may(user.role, Permission.READ_PEOPLE):
         stored = replace(stored, saved_by="")  # board members read summaries, not names
-    inputs = ledger_inputs(con, experiment.experiment_id).get(experiment.experiment_id, ())
+    detailed = may(user.role, Permission.READ_LEDGER)  # board members read the total paid
+    inputs = ledger_inputs(con, experiment.experiment_id, detailed=detailed)
+    inputs = inputs.get(experiment.experiment_id, ())
     impact_map = replace(stored.impact_map, inputs=inputs)
     schedule = schedule_of(con, stored)
     return Report(

@@ -19,7 +19,7 @@ from fund import db
 from fund.sroi.calculate import Result
 from fund.sroi.discount import FLAT
 from fund.sroi.impact_file import OUTCOME_FIELDS
-from fund.sroi.model import DEDUCTIONS, Discount, ImpactMap, Outcome, Range
+from fund.sroi.model import DEDUCTIONS, Discount, ImpactMap, Outcome, Range, ranges_json
 
 # The file's outcome fields, a justification column beside each deduction's, and the ranges
 # as their JSON.
@@ -92,10 +92,7 @@ def insert(
 
 
 def _row(outcome: Outcome) -> list[object]:
-    ranges = {
-        name: {"low": str(r.low), "high": str(r.high), "distribution": r.distribution}
-        for name, r in outcome.ranges.items()
-    }
+    ranges = ranges_json(outcome.ranges)
     return [
         outcome.stakeholder,
         outcome.outcome,

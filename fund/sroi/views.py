@@ -23,7 +23,6 @@ import pyarrow as pa
 from fund import register
 from fund.auth import Permission, User, may, require
 from fund.db import frame
-from fund.errors import ValidationError
 from fund.labels import DATE
 from fund.ledger.queries import EntryFilter, ledger
 from fund.ledger.rules import Kind
@@ -31,7 +30,7 @@ from fund.sroi import reference, sensitivity, store
 from fund.sroi import report as reports
 from fund.sroi.discount import FLAT
 from fund.sroi.impact_file import TEXTS
-from fund.sroi.model import DEDUCTIONS, ImpactMap, Outcome, gap_text
+from fund.sroi.model import DEDUCTIONS, ImpactMap, Outcome, gap_text, ranges_json
 from fund.sroi.report import Report
 
 MONEY = pd.ArrowDtype(pa.decimal128(38, 2))  # a fund's sums may pass DECIMAL(18,2)
@@ -167,7 +166,7 @@ def discount_words(report: Report) -> str:
     """Which schedule discounted the outcomes, which edition, and from which year."""
     discount = report.impact_map.discount
     if discount.schedule == FLAT:
-        schedule = f"a flat rate of {discount.rate * 100:g}%"
+        schedule = f"a flat rate of {(discount.rate * 100).normalize():f}%"
     else:
         schedule = f"{discount.schedule} (edition of {report.schedule.effective_from:{DATE}})"
     first = (
@@ -301,10 +300,7 @@ def _editor_row(outcome: Outcome) -> dict[str, object]:
     for deduction, why in zip(DEDUCTIONS, JUSTIFIED, strict=True):
         row[deduction] = str(outcome.value(deduction))
         row[why] = outcome.justifications.get(deduction)
-    ranges = {
-        name: {"low": str(r.low), "high": str(r.high), "distribution": r.distribution}
-        for name, r in outcome.ranges.items()
-    }
+    ranges = ranges_json(outcome.ranges)
     row["ranges"] = json.dumps(ranges) if ranges else None
     return row
 
@@ -342,14 +338,6 @@ def document(
     if (price_year or "").strip():
         found["price_year"] = price_year.strip()
     return found
-
-
-def file_text(data: bytes) -> str:
-    """An uploaded impact map file's text (UTF-8, with or without Excel's byte-order mark)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("file", "must be text in UTF-8 (in Excel, CSV UTF-8)") from None
 
 
 def _typed(rows: pd.DataFrame) -> list[dict[str, str]]:

@@ -173,3 +173,16 @@ def test_sensitivity_is_seeded_and_names_where_default_ranges_were_used(tmp_path
     assert "P(ratio > 1)" in text and "Switching values" in text
     refused = fund(database, ["sroi", "sensitivity", str(experiment), "--draws", "many"], expect=1)
     assert "draws: must be a whole number" in refused.stderr
+
+
+def test_a_file_not_in_utf8_and_an_unwritable_out_are_refused_plainly(tmp_path, nowhere, database):
+    latin = tmp_path / "map.csv"
+    latin.write_bytes("stakeholder,outcome\nélèves,x\n".encode("latin-1"))
+    refused = fund(nowhere, ["sroi", "compute", str(latin)], user=None, expect=1)
+    assert "file: must be text in UTF-8" in refused.stderr
+    experiment = conftest.template().portfolio.experiments["small_grant"]
+    path = write(tmp_path, "map.json", {"outcomes": EXAMPLES[0]["impact_map"]["outcomes"]})
+    fund(database, ["sroi", "import", str(experiment), str(path), "--reason", "first map"])
+    out = tmp_path / "no" / "such" / "folder.json"
+    refused = fund(database, ["sroi", "export", str(experiment), "--out", str(out)], expect=1)
+    assert "--out: cannot write" in refused.stderr

@@ -285,6 +285,11 @@ def test_the_same_request_sent_twice_adds_one_proxy(con, people):
         ({"code": "cr1.0"}, "code: CR1.0 is already in the proxy library; choose another"),
         ({"licence": ""}, "licence: is required and must not be blank"),
         ({"unit": ""}, "unit: is required and must not be blank"),
+        (
+            {"value": "9999999999999999.00", "price_year": "1955/56"},
+            "value: would be £314,335,664,335,664,304.23 in 2024/25 prices, more than the largest"
+            " amount the fund records (£9,999,999,999,999,999.99)",
+        ),
     ],
     ids=[
         "no-source",
@@ -298,6 +303,7 @@ def test_the_same_request_sent_twice_adds_one_proxy(con, people):
         "taken-code-any-case",
         "no-licence",
         "no-unit",
+        "too-large-restated",
     ],
 )
 def test_a_proxy_that_cannot_be_checked_is_refused_and_nothing_is_written(

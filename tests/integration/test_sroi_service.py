@@ -238,3 +238,14 @@ def test_a_map_whose_experiment_has_no_inputs_yet_counts_in_no_ratio(con, people
     assert (fund["inputs"], fund["present_value"]) == (before["inputs"], before["present_value"])
     assert fund["sroi_ratio"] == before["sroi_ratio"]
     assert fund["price_years"] == "2024/25"
+
+
+def test_board_members_read_the_total_paid_not_each_commitment(con, people, trial):
+    save(con, people.manager, trial)
+    board = report.report(con, people.board, trial).impact_map.inputs
+    auditor = report.report(con, people.auditor, trial).impact_map.inputs
+    assert board[0].description == "Paid by the fund, less recoveries"
+    assert board[0].source == "ledger: 1 commitment of the experiment"
+    assert "Youth Trust, less" not in " ".join(i.description for i in board)
+    assert sum(i.amount for i in board) == sum(i.amount for i in auditor)
+    assert board[1:] == auditor[1:]  # partners' match funding, the same for both

@@ -198,3 +198,67 @@ def test_a_map_written_out_reads_back_the_same():
     impact_map = impact_file.from_json(document(row, price_year="2024/25"), CONTEXT)
     again = impact_file.from_json(json.loads(json.dumps(impact_file.as_json(impact_map))), CONTEXT)
     assert again == impact_map
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"proxy": "1" + "0" * 30},
+            "outcomes/0/proxy: 1000000000000000000000000000000 is too large a number",
+        ),
+        ({"quantity": Decimal("1e30")}, "outcomes/0/quantity: 1E+30 is too large a number"),
+        (
+            {"deadweight": "1" + "0" * 40},
+            "outcomes/0/deadweight: " + "1" + "0" * 40 + " is too large a number",
+        ),
+        (
+            {"proxy": "99999999999999999.00"},
+            "outcomes/0/proxy: 99999999999999999.00 is more than the largest amount, 9999999999999999.99",
+        ),
+    ],
+    ids=["long-proxy", "huge-quantity", "long-fraction", "over-the-largest-amount"],
+)
+def test_numbers_too_large_for_money_are_named_never_an_internal_error(changes, message):
+    assert problems(document(outcome(**changes))) == [message]
+
+
+def test_a_schedule_that_is_neither_a_name_nor_a_rate_is_named():
+    found = problems(document(discount={"schedule": ["green-book-standard"]}))
+    assert found[0].startswith("discount/schedule: must be a schedule's name")
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000 + "]" * 100_000, '{"outcomes": ' + "9" * 5000 + "}"]
+)
+def test_json_nested_too_deep_or_with_too_long_a_number_is_refused_plainly(text):
+    with pytest.raises(FileRefused, match="file: is not an impact map: too deep or too long"):
+        impact_file.read(text, ".json", CONTEXT)
+
+
+def test_a_price_year_must_be_one_the_deflator_could_name():
+    assert problems(document(price_year="last year"))[0].startswith("price_year: ")
+
+
+def test_a_file_not_in_utf8_is_refused_plainly():
+    with pytest.raises(FileRefused, match="file: must be text in UTF-8"):
+        impact_file.decode("quantité".encode("latin-1"))
+    assert impact_file.decode("\ufeffstakeholder".encode()) == "stakeholder"
+
+
+def test_a_csv_column_given_twice_or_a_row_with_extra_cells_is_named():
+    header, first, _ = CSV.splitlines()
+    twice = f"{header},quantity\n{first},999\n"
+    with pytest.raises(FileRefused) as refused:
+        impact_file.from_csv(twice, CONTEXT, inputs=(Input(description="g", amount=Decimal(1)),))
+    assert "columns: 'quantity' is given twice" in refused.value.message()
+    extra = f"{header}\n{first},surplus\n"
+    with pytest.raises(FileRefused) as refused:
+        impact_file.from_csv(extra, CONTEXT, inputs=(Input(description="g", amount=Decimal(1)),))
+    assert "row 2: has 16 cells, more than the 15 columns" in refused.value.message()
+
+
+def test_a_csv_cell_too_long_for_the_reader_is_refused_plainly():
+    header = CSV.splitlines()[0]
+    with pytest.raises(FileRefused, match="file: is not a CSV file"):
+        impact_file.from_csv(f'{header}\n"{"x" * 200_000}"\n', CONTEXT)
