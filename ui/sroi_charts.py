@@ -57,6 +57,11 @@ def values_by_year(frame: pd.DataFrame) -> go.Figure:
         },
         yaxis={**_MONEY_AXIS, "rangemode": "tozero"},
     )
+    # Outcomes are named in sentences: their legend goes under the chart, one per line,
+    # where it can be as long as it needs without running into the title.
+    below = {"orientation": "v", "yanchor": "top", "y": -0.22, "x": 0}
+    margin = {"t": 60, "b": 40 + 22 * len(bars), "l": 10, "r": 10}
+    layout |= {"legend": below, "margin": margin, "height": 420 + 22 * len(bars)}
     return go.Figure(bars, layout=layout | {"barmode": "relative", "showlegend": True})
 
 
