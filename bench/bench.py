@@ -63,7 +63,7 @@ from fund.errors import RingfenceError  # noqa: E402
 from fund.ledger import payment_run  # noqa: E402
 from fund.sroi import calculate as sroi_calculate  # noqa: E402
 from fund.sroi import discount as sroi_discount  # noqa: E402
-from fund.sroi import impact_file, proxies, reference, report, sensitivity  # noqa: E402
+from fund.sroi import impact_file, proxies, reference, report, sensitivity, unit_costs  # noqa: E402
 from fund.sroi import model as sroi_model  # noqa: E402
 from fund.sroi import service as sroi_service  # noqa: E402
 from fund.sroi.discount import Schedule  # noqa: E402
@@ -1653,7 +1653,7 @@ def add_impact_maps(con: duckdb.DuckDBPyConnection, people: Cast) -> float:
         inputs_required=False,
     )
     units = impact.Units(con, today, library)
-    year = proxies.report_year(proxies.deflator(con), None)
+    year = unit_costs.report_year(proxies.deflator(con), None)
     inputs = report.ledger_inputs(con)
     unmapped = con.execute(
         "SELECT x.experiment_id, p.name"

@@ -23,7 +23,7 @@ import duckdb
 from fund.demo.catalogue import MH
 from fund.demo.experiments import ExperimentPlan
 from fund.demo.outcomes import OUTCOMES, POOLS, OutcomeSpec
-from fund.sroi import calculate, proxies, reference, report, service
+from fund.sroi import calculate, reference, report, service, unit_costs
 from fund.sroi.model import DEDUCTIONS, Discount, ImpactMap, Outcome
 
 if TYPE_CHECKING:
@@ -185,7 +185,10 @@ class Units:
     report agree, once per outcome and schedule."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, on: date, library: Mapping[str, proxies.LibraryProxy]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        on: date,
+        library: Mapping[str, unit_costs.LibraryProxy],
     ) -> None:
         self.con, self.on, self.library = con, on, library
         self.found: dict[tuple[str, str], Decimal] = {}
@@ -259,7 +262,10 @@ def _proxy(spec: OutcomeSpec, library: Mapping) -> Decimal:
 
 
 def map_document(
-    schedule: str, counted: Sized, library: Mapping[str, proxies.LibraryProxy], silent: str | None
+    schedule: str,
+    counted: Sized,
+    library: Mapping[str, unit_costs.LibraryProxy],
+    silent: str | None,
 ) -> dict[str, object]:
     """The map in the impact map file's shape, as the SROI page's table would save it;
     ``silent`` names a deduction whose justification its first outcome leaves out."""

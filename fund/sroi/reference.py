@@ -25,7 +25,7 @@ import fund
 from fund import audit
 from fund.db import insert_all, utc_now
 from fund.errors import ValidationError
-from fund.sroi import proxies
+from fund.sroi import proxies, unit_costs
 from fund.sroi.deflator import Deflator, parse_ons_csv
 from fund.sroi.discount import Band, Schedule
 
@@ -73,7 +73,7 @@ def read_deflator() -> Deflator:
     return _deflator_in(shared_folder())
 
 
-def read_proxies() -> tuple[proxies.Proxy, ...]:
+def read_proxies() -> tuple[unit_costs.Proxy, ...]:
     """The GMCA unit costs as the shared JSON holds them."""
     return _proxies_in(shared_folder())
 
@@ -90,8 +90,8 @@ def _deflator_in(folder: Path) -> Deflator:
 
 
 @functools.cache
-def _proxies_in(folder: Path) -> tuple[proxies.Proxy, ...]:
-    return proxies.parse_gmca(json.loads(_read(folder, UNIT_COSTS)))
+def _proxies_in(folder: Path) -> tuple[unit_costs.Proxy, ...]:
+    return unit_costs.parse_gmca(json.loads(_read(folder, UNIT_COSTS)))
 
 
 @functools.cache
@@ -174,7 +174,7 @@ def _load_schedules(con: duckdb.DuckDBPyConnection, schedules: Iterable[Schedule
         )
 
 
-def _load_proxies(con: duckdb.DuckDBPyConnection, library: Iterable[proxies.Proxy]) -> None:
+def _load_proxies(con: duckdb.DuckDBPyConnection, library: Iterable[unit_costs.Proxy]) -> None:
     columns = [*proxies.COLUMNS, "added_at"]
     at = utc_now()
     rows = [[*proxies.row(proxy), at] for proxy in library]
@@ -244,9 +244,13 @@ def _stored_schedules(con: duckdb.DuckDBPyConnection) -> list[Schedule]:
 # --- the proxy library from the files alone ----------------------------------------------
 
 
-def file_library(codes: Iterable[str], year: str | None = None) -> dict[str, proxies.LibraryProxy]:
+def file_library(
+    codes: Iterable[str], year: str | None = None
+) -> dict[str, unit_costs.LibraryProxy]:
     """What :func:`fund.sroi.proxies.lookup` gives, from the shared files alone: the GMCA
     proxies of these codes restated to ``year`` (default: the newest financial year).
     Proxies users added live only in a database, so a file computed alone cannot use them."""
     wanted = set(codes)
-    return proxies.resolved((p for p in read_proxies() if p.code in wanted), read_deflator(), year)
+    return unit_costs.resolved(
+        (p for p in read_proxies() if p.code in wanted), read_deflator(), year
+    )

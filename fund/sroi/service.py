@@ -17,7 +17,7 @@ from fund import register
 from fund.auth import Permission, User
 from fund.errors import ValidationError
 from fund.money import MAX_AMOUNT, format_gbp
-from fund.sroi import calculate, impact_file, proxies, reference, report, store
+from fund.sroi import calculate, impact_file, proxies, reference, report, store, unit_costs
 from fund.sroi.discount import FLAT
 from fund.sroi.model import ImpactMap, Input
 from fund.unit_of_work import Request, Step, Written, perform, perform_run
@@ -111,7 +111,7 @@ class _Save:
     def of(
         cls, con: duckdb.DuckDBPyConnection, experiment_id: object, impact_map: ImpactMap
     ) -> _Save:
-        price_year = proxies.report_year(proxies.deflator(con), impact_map.price_year)
+        price_year = unit_costs.report_year(proxies.deflator(con), impact_map.price_year)
         return cls(
             experiment_id=register.parse_id(experiment_id, "experiment"),
             impact_map=replace(impact_map, inputs=(), price_year=price_year),

@@ -112,9 +112,14 @@ def edit_cell(tab: Page, grid: Locator, *, right_of_stakeholder: int, text: str)
     for _ in range(right_of_stakeholder):
         tab.keyboard.press("ArrowRight")
     tab.keyboard.press("Enter")
-    tab.keyboard.press("ControlOrMeta+A")
-    tab.keyboard.type(text)
+    # The cell's editor is a text box laid over the canvas: wait for it rather than type
+    # into whatever has the focus while a busy browser is still opening it.
+    editor = tab.locator("textarea.gdg-input")
+    expect(editor).to_be_visible()
+    editor.fill(text)
+    expect(editor).to_have_value(text)
     tab.keyboard.press("Enter")
+    expect(editor).to_be_hidden()
 
 
 def report_caption(tab: Page):

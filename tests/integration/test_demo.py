@@ -23,7 +23,7 @@ from fund.cli import cli
 from fund.demo import impact
 from fund.errors import ValidationError
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
-from fund.sroi import proxies, report, store
+from fund.sroi import proxies, report, store, unit_costs
 
 TODAY = date(2026, 9, 30)  # a fixed day in the past, so that every run plans the same fund
 
@@ -438,7 +438,7 @@ def test_the_bigger_bets_return_about_what_their_maps_were_sized_for(results):
 
 
 def test_demo_maps_value_outcomes_with_library_proxies_in_the_default_price_year(built):
-    default = proxies.report_year(proxies.deflator(built.con), None)
+    default = unit_costs.report_year(proxies.deflator(built.con), None)
     assert rows(built.con, "SELECT DISTINCT price_year FROM impact_map") == [(default,)]
     outcomes = rows(
         built.con,

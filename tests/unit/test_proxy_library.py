@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from fund.errors import ValidationError
-from fund.sroi import proxies, reference
-from fund.sroi.proxies import Proxy, parse_gmca
+from fund.sroi import reference, unit_costs
+from fund.sroi.unit_costs import Proxy, parse_gmca
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_the_library_from_the_files_alone_restates_to_a_report_year_asked_for():
 
 def test_a_report_year_the_deflator_does_not_cover_is_refused():
     with pytest.raises(ValidationError) as refused:
-        proxies.report_year(reference.read_deflator(), "2030/31")
+        unit_costs.report_year(reference.read_deflator(), "2030/31")
     assert str(refused.value).startswith("price year: 2030/31 is not covered: ")
 
 
