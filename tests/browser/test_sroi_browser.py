@@ -102,20 +102,25 @@ def edit_cell(tab: Page, grid: Locator, *, right_of_stakeholder: int, text: str)
     """Type ``text`` into the first row's cell that many columns right of Stakeholder: click
     the Stakeholder cell, move with the arrow keys, open the cell's editor with Enter, replace
     what it holds, and Enter again, as a person does. The grid draws on a canvas, so the
-    first row is found by position (under its 35-pixel heading row)."""
-    grid.scroll_into_view_if_needed()
-    settled(tab)
-    headings = grid.get_by_test_id("data-grid-canvas").locator("table thead th")
-    expect(headings.first).to_have_text("Row")
-    box = grid.bounding_box()
-    tab.mouse.click(box["x"] + 120, box["y"] + 52)
-    for _ in range(right_of_stakeholder):
-        tab.keyboard.press("ArrowRight")
-    tab.keyboard.press("Enter")
-    # The cell's editor is a text box laid over the canvas: wait for it rather than type
-    # into whatever has the focus while a busy browser is still opening it.
+    first row is found by position (under its 35-pixel heading row); the cell's editor is a
+    text box laid over the canvas. A busy browser may still be laying the page out when the
+    cell is clicked (the click then lands elsewhere): then it is clicked again."""
     editor = tab.locator("textarea.gdg-input")
-    expect(editor).to_be_visible()
+    for _ in range(3):
+        settled(tab)
+        grid.scroll_into_view_if_needed()
+        headings = grid.get_by_test_id("data-grid-canvas").locator("table thead th")
+        expect(headings.first).to_have_text("Row")
+        box = grid.bounding_box()
+        tab.mouse.click(box["x"] + 120, box["y"] + 52)
+        for _ in range(right_of_stakeholder):
+            tab.keyboard.press("ArrowRight")
+        tab.keyboard.press("Enter")
+        try:
+            expect(editor).to_be_visible(timeout=5000)
+            break
+        except AssertionError:
+            tab.keyboard.press("Escape")
     editor.fill(text)
     expect(editor).to_have_value(text)
     tab.keyboard.press("Enter")
@@ -145,6 +150,7 @@ def test_the_manager_edits_one_outcome_and_sees_the_new_version(
 
     page.get_by_role("tab", name="Impact map").click()
     form = page.get_by_test_id("stForm").first  # the map; the import's is below it
+    expect(form.get_by_test_id("stDataFrame")).to_be_visible()
     edit_cell(page, form.get_by_test_id("stDataFrame"), right_of_stakeholder=3, text=NEW_QUANTITY)
     form.get_by_label("Reason", exact=True).fill("Browser test: more households reached")
     camera("sroi-manager-edited")
