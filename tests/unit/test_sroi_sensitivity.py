@@ -133,8 +133,7 @@ def ranges_for(draw: st.DrawFn, outcome: Outcome) -> MappingProxyType:
         point = outcome.value(a)
         below, above = (draw(st.decimals(min_value=0, max_value=1, places=4)) for _ in range(2))
         if a in DEDUCTIONS:
-            top = Decimal("0.999999") if a == "drop_off" else Decimal(1)
-            low, high = max(Decimal(0), point - below), min(top, point + above)
+            low, high = max(Decimal(0), point - below), min(Decimal(1), point + above)
         else:
             width = max(abs(point), Decimal(1))
             low, high = point - below * width, point + above * width
@@ -508,8 +507,7 @@ def test_a_benefit_rises_with_quantity_and_proxy_and_falls_with_each_deduction(
     before = impact_map.outcomes[outcome]
     point = before.value(assumption)
     if assumption in DEDUCTIONS:
-        top = Decimal("0.999999") if assumption == "drop_off" else Decimal(1)
-        rise = min(rise / 1000, top - point)
+        rise = min(rise / 1000, 1 - point)
     raised = with_value(impact_map, outcome, assumption, point + rise)
     low, high = exact_ratio(impact_map, schedule), exact_ratio(raised, schedule)
     direction = 1 if assumption == "proxy" or before.proxy >= 0 else -1
