@@ -25,6 +25,7 @@ from fund.cli import (
     approvals,
     backup,
     database,
+    evidence,
     money,
     proxies,
     register,
@@ -68,7 +69,18 @@ def cli(ctx: click.Context, path: Path, username: str | None) -> None:
 
 def _add_commands(group: click.Group) -> None:
     """Every command of every module, in the order the modules and their COMMANDS list them."""
-    for module in (database, users, register, money, approvals, reports, sroi, proxies, backup):
+    for module in (
+        database,
+        users,
+        register,
+        money,
+        approvals,
+        reports,
+        sroi,
+        evidence,
+        proxies,
+        backup,
+    ):
         for command in module.COMMANDS:
             group.add_command(command)
 
