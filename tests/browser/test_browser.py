@@ -249,9 +249,13 @@ def sign_out(page: Page) -> None:
 
 
 def open_page(page: Page, title: str) -> None:
-    """Follow the sidebar link, as a person moves between pages."""
+    """Follow the sidebar link, as a person moves between pages. While the page runs,
+    Streamlit may still show the heading of the run before beside the new one (two, for a
+    moment, when the page was already open): wait for the run to finish and one to be left."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name=title, level=1).first).to_be_visible()
+    settled(page)
+    expect(page.get_by_role("heading", name=title, level=1)).to_have_count(1)
 
 
 def metric(page: Page, label: str) -> Locator:
