@@ -64,6 +64,7 @@ class Permission(StrEnum):
     READ_PEOPLE = "see who is responsible for each experiment"
     SIGN_IN = "sign in to the app"
     ASSESS = "edit impact maps and the proxy library"
+    EVALUATE = "register evaluation plans, results, verdicts and lessons"
 
 
 _MONEY = {
@@ -84,7 +85,9 @@ _READ_ALL = {
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.FUND_MANAGER: frozenset(
-        _MONEY | _READ_ALL | {Permission.ASSESS, Permission.VERIFY_AUDIT, Permission.SIGN_IN}
+        _MONEY
+        | _READ_ALL
+        | {Permission.ASSESS, Permission.EVALUATE, Permission.VERIFY_AUDIT, Permission.SIGN_IN}
     ),
     Role.AUDITOR: frozenset(
         _READ_ALL | {Permission.VERIFY_AUDIT, Permission.REVIEW, Permission.SIGN_IN}

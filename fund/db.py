@@ -320,6 +320,18 @@ INSERT_SCHEMAS = {
             ("ranges", _TEXT),
         ]
     ),
+    # The observations of a results file, saved with its result set (fund.evidence.results).
+    "result_observation": pa.schema(
+        [
+            ("result_id", _INT),
+            ("file_row", _INT),
+            ("unit", _TEXT),
+            ("treated", pa.bool_()),
+            ("period", _TEXT),
+            ("post", pa.bool_()),
+            ("value", pa.float64()),
+        ]
+    ),
 }
 _INSERT_ALL = {
     table: f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows"  # noqa: S608 - fixed names

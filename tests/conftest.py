@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 
 from fund import auth, db, ledger, register, users
 from fund.auth import Role, User, authenticate
+from fund.evidence import plans
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
@@ -90,7 +91,11 @@ def build_people(con: duckdb.DuckDBPyConnection) -> People:
     )
 
 
-def build_portfolio(con: duckdb.DuckDBPyConnection, people: People) -> Portfolio:
+def build_portfolio(
+    con: duckdb.DuckDBPyConnection, people: People, *, with_plans: bool = True
+) -> Portfolio:
+    """The portfolio, each experiment with an evaluation plan (``with_plans``: a database
+    made before plans existed has none)."""
     fm = people.manager
     ringfence_id = register.declare_ringfence(
         con,
@@ -161,9 +166,38 @@ def build_portfolio(con: duckdb.DuckDBPyConnection, people: People) -> Portfolio
         ).entity_id
         for instrument in register.Instrument
     }
+    for instrument, experiment_id in experiments.items() if with_plans else ():
+        plans.register_plan(
+            con, fm, experiment_id, plan_for(instrument), key=key(), reason="plan before money"
+        )
     return Portfolio(
         ringfence_id, other_ringfence_id, programme_id, other_programme_id, experiments
     )
+
+
+SMALL_GRANT_PLAN = {
+    "hypothesis": "A peer mentor helps young people keep a first job",
+    "metric": "Young people in work after six months",
+    "metric_unit": "share of participants",
+    "higher_is_better": True,
+    "design": "none",
+}
+FULL_PLAN = {
+    **SMALL_GRANT_PLAN,
+    "design": "two-group",
+    "baseline": "0.40",
+    "target_effect": "0.05",
+    "planned_sample": "400",
+    "review_date": "2026-09-30",
+    "kill_threshold": "0.30",
+    "kill_by": "2026-06-30",
+}
+
+
+def plan_for(instrument: str) -> dict[str, object]:
+    """An evaluation plan for a test experiment of ``instrument``: the least a small grant
+    needs, a full test otherwise."""
+    return SMALL_GRANT_PLAN if instrument == "small_grant" else FULL_PLAN
 
 
 @dataclass(frozen=True)

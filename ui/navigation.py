@@ -5,6 +5,8 @@ from fund.auth import Permission
 PAGES = [
     ("pages/portfolio.py", "Portfolio", ":material/dashboard:", Permission.READ_SUMMARY),
     ("pages/sroi.py", "SROI", ":material/volunteer_activism:", Permission.READ_SUMMARY),
+    ("pages/evidence.py", "Evidence", ":material/biotech:", Permission.READ_LEDGER),
+    ("pages/lessons.py", "Lessons", ":material/school:", Permission.READ_SUMMARY),
     ("pages/allocate.py", "Allocate", ":material/payments:", Permission.ALLOCATE),
     ("pages/experiments.py", "Experiments", ":material/science:", Permission.MANAGE_PORTFOLIO),
     (

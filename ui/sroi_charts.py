@@ -93,7 +93,7 @@ def tornado(frame: pd.DataFrame, point: float) -> go.Figure:
         xaxis=_RATIO_AXIS,
         yaxis={"title": {"text": "Assumption"}, "automargin": True, "type": "category"},
         height=max(320, 90 + 28 * len(names)),
-        shapes=[_vertical(point, _POINT, "solid"), _vertical(1.0, "#7f8c8d", "dash")],
+        shapes=[vertical(point, _POINT, "solid"), vertical(1.0, "#7f8c8d", "dash")],
     )
     return go.Figure(bars, layout=layout | {"barmode": "overlay"})
 
@@ -112,7 +112,7 @@ def monte_carlo(ratios: np.ndarray, above_one: float, point: float) -> go.Figure
         f"Monte Carlo, {len(ratios):,} draws: P(ratio > 1) = {above_one:.1%}",
         xaxis=_RATIO_AXIS,
         yaxis={"title": {"text": "Draws"}},
-        shapes=[_vertical(1.0, "#7f8c8d", "dash"), _vertical(point, _POINT, "solid")],
+        shapes=[vertical(1.0, "#7f8c8d", "dash"), vertical(point, _POINT, "solid")],
         annotations=[
             _note(1.0, "break-even 1 : 1"),
             _note(point, f"point {point:.2f} : 1"),
@@ -122,7 +122,8 @@ def monte_carlo(ratios: np.ndarray, above_one: float, point: float) -> go.Figure
     return go.Figure([histogram], layout=layout)
 
 
-def _vertical(x: float, colour: str, dash: str) -> dict:
+def vertical(x: float, colour: str, dash: str) -> dict:
+    """A vertical line across a chart at ``x`` (a break-even, a target, no effect)."""
     return {
         "type": "line",
         "x0": x,

@@ -26,12 +26,17 @@ from fund.cli import (
     backup,
     database,
     evidence,
+    learning,
+    lessons,
     money,
+    plan,
     proxies,
     register,
     reports,
+    results,
     sroi,
     users,
+    verdict,
 )
 from fund.cli.errors import FundGroup
 from fund.cli.session import Session
@@ -78,6 +83,11 @@ def _add_commands(group: click.Group) -> None:
         reports,
         sroi,
         evidence,
+        plan,
+        results,
+        verdict,
+        lessons,
+        learning,
         proxies,
         backup,
     ):

@@ -8,6 +8,7 @@ from fund import portfolio, register
 from fund.cli.output import json_option, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import perform_write, write_options
+from fund.lessons import register as lessons_register
 
 INSTRUMENT_LABELS = {i.value: i.label for i in register.Instrument}
 
@@ -194,6 +195,24 @@ def experiment_list(session: Session, as_json: bool) -> None:
             phase=frame["phase"].map(portfolio.PHASE_LABELS),
         )
     show(frame, as_json, "experiments")
+
+
+@experiment_group.command("close")
+@click.argument("experiment_id")
+@write_options
+@pass_session
+def experiment_close(session: Session, experiment_id, key, as_json, reason) -> None:
+    """Close EXPERIMENT_ID with its latest lesson (fund manager): refused without a lesson,
+    while a commitment to it has money not yet paid or waits for approval, or twice.
+    A closed experiment takes no new commitment."""
+    perform_write(
+        session,
+        lessons_register.close_experiment,
+        key=key,
+        as_json=as_json,
+        experiment_id=experiment_id,
+        reason=reason,
+    )
 
 
 COMMANDS: tuple[click.Command, ...] = (ringfence_group, programme_group, experiment_group)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import duckdb
 
@@ -14,6 +15,7 @@ from fund import db, users
 from fund.auth import Role, User
 from fund.demo.accounts import DEMO_USERS, mark_as_demo
 from fund.demo.catalogue import DECLARED, DELEGATED_LIMIT, OWNER_BODY, PROGRAMMES, RINGFENCE_NAME
+from fund.demo.evidence import Write, evidence_writes, register_plan
 from fund.demo.experiments import ExperimentPlan
 from fund.demo.impact import save_maps
 from fund.demo.moves import carry_out, vire
@@ -37,6 +39,9 @@ class DemoSummary:
     approvals: int
     pending_request_id: int
     impact_maps: int  # versions saved: one per experiment at mobilisation or later, and a revision
+    result_sets: int
+    lessons: int
+    closed: int
 
 
 FOUNDED_AT = time(8, 0)  # an hour before the first write of the first day
@@ -74,11 +79,18 @@ def build(
     with run.on(run.plan.window.advertised):
         mark_as_demo(con, admin, key=run.key())
     ringfence_id = _add_register(run)
-    for move in run.plan.moves:
-        carry_out(run, move)
+    for write in _in_date_order(run):
+        write.do()
     pending = vire(run)
     maps = save_maps(run)
     return _summary(run, ringfence_id, pending, maps)
+
+
+def _in_date_order(run: Run) -> list[Write]:
+    """The money moves and the evidence writes, by day: the run's clock only moves forward,
+    so each is written on its own day only if they come in order (a day's moves first)."""
+    moves = [Write(move.on, partial(carry_out, run, move)) for move in run.plan.moves]
+    return sorted([*moves, *evidence_writes(run)], key=lambda write: write.on)
 
 
 def _add_users(run: Run) -> User:
@@ -150,8 +162,11 @@ def _add_register(run: Run) -> int:
             )
         run.programme_ids.append(written.entity_id)
     for position, experiment in enumerate(blueprint.experiments):
-        with run.on(_selected_on(blueprint.window, position)):
+        selected = _selected_on(blueprint.window, position)
+        with run.on(selected):
             run.experiment_ids.append(_add_experiment(run, experiment))
+        with run.on(selected):
+            register_plan(run, experiment, run.experiment_ids[-1], selected)
     return ringfence_id
 
 
@@ -182,7 +197,10 @@ def _add_experiment(run: Run, experiment: ExperimentPlan) -> int:
 
 
 def _summary(run: Run, ringfence_id: int, pending: int, maps: int) -> DemoSummary:
-    entries = run.con.execute("SELECT count(*) FROM ledger_entry").fetchall()[0][0]
+    entries, result_sets, lessons, closed = run.con.execute(
+        "SELECT (SELECT count(*) FROM ledger_entry), (SELECT count(*) FROM result_set),"
+        " (SELECT count(*) FROM lesson), (SELECT count(*) FROM experiment_closure)"
+    ).fetchone()
     return DemoSummary(
         ringfence_id=ringfence_id,
         programme_ids=tuple(run.programme_ids),
@@ -193,4 +211,7 @@ def _summary(run: Run, ringfence_id: int, pending: int, maps: int) -> DemoSummar
         approvals=run.approvals,
         pending_request_id=pending,
         impact_maps=maps,
+        result_sets=result_sets,
+        lessons=lessons,
+        closed=closed,
     )

@@ -29,8 +29,8 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from fund.errors import FileRefused, Problem, ValidationError
 from fund.evidence.observations import Observation
+from fund.evidence.plan import DESIGNS
 
-DESIGNS = ("before-after", "two-group", "randomised", "did")
 ALPHA = 0.05
 _SHOWN_ROWS = 5
 

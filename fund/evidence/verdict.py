@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 
 class Verdict(StrEnum):
     SCALE = "scale"
@@ -88,3 +90,36 @@ def evidence_level(evidence: Evidence) -> int:
             break
         level += 1
     return level
+
+
+def verdicts(
+    *,
+    effect: np.ndarray,
+    ci_low: np.ndarray,
+    ci_high: np.ndarray,
+    target: np.ndarray,
+    higher_is_better: np.ndarray,
+    kill_criteria_met: np.ndarray,
+) -> np.ndarray:
+    """:func:`verdict` of many experiments at once (an object array of verdict values, None
+    where there is no estimate or no target): the same rules, held to it by a property test."""
+    sign = np.where(higher_is_better, 1.0, -1.0)
+    gain, low, high = (
+        effect * sign,
+        np.minimum(ci_low * sign, ci_high * sign),
+        np.maximum(ci_low * sign, ci_high * sign),
+    )
+    judged = ~(np.isnan(effect) | np.isnan(target))
+    chosen = np.select(
+        [kill_criteria_met | (high < target), low > 0],
+        [Verdict.STOP.value, np.where(gain >= target, Verdict.SCALE.value, Verdict.ADAPT.value)],
+        Verdict.INCONCLUSIVE.value,
+    ).astype(object)
+    chosen[~judged] = None
+    return chosen
+
+
+def evidence_levels(steps: np.ndarray) -> np.ndarray:
+    """:func:`evidence_level` of many experiments: ``steps`` has one column per level (each
+    reached or not), and a level counts only when every one below it is reached."""
+    return np.cumprod(steps.astype(int), axis=1).sum(axis=1)

@@ -13,7 +13,7 @@ from decimal import Decimal
 import duckdb
 
 from fund.audit import canonical_text
-from fund.errors import NotFound
+from fund.errors import NotFound, ValidationError
 from fund.ledger.rules import (
     ALLOCATED,
     COMMITTED,
@@ -357,10 +357,36 @@ def commit_target(con: duckdb.DuckDBPyConnection, experiment_id: object) -> Comm
         title=row[3],
         instrument=Instrument(row[4]),
     )
+    _open_to_money(con, experiment)
     programme = ProgrammeState(programme_id=row[1], name=row[6], allocated=row[7], committed=row[8])
     return CommitTarget(
         experiment=experiment, delegated_limit=row[5], known=Balances(programmes=(programme,))
     )
+
+
+# Whether an experiment may take money, by its key: a plan and a closing are looked up
+# directly; the commitments only when there is no plan (money held from before plans).
+_PLANNED_OR_CLOSED = """
+SELECT EXISTS (SELECT 1 FROM evaluation_plan WHERE experiment_id = $id),
+       EXISTS (SELECT 1 FROM experiment_closure WHERE experiment_id = $id)
+"""
+_HOLDS_MONEY = "SELECT EXISTS (SELECT 1 FROM commitment WHERE experiment_id = ?)"
+
+
+def _open_to_money(con: duckdb.DuckDBPyConnection, experiment: ExperimentInfo) -> None:
+    """Money goes only to a disciplined test: an experiment with a registered evaluation plan
+    that is not closed. One that held money before plans were asked for (or whose awards were
+    made elsewhere and imported) is shown as having no registered plan, never refused for it."""
+    number = experiment.experiment_id
+    has_plan, closed = con.execute(_PLANNED_OR_CLOSED, {"id": number}).fetchone()
+    named = f"experiment #{number} '{experiment.title}'"
+    if closed:
+        raise ValidationError("experiment", f"{named} is closed: it takes no new commitment")
+    if not has_plan and not con.execute(_HOLDS_MONEY, [number]).fetchone()[0]:
+        raise ValidationError(
+            "evaluation plan",
+            f"{named} has no registered evaluation plan: register one before committing money",
+        )
 
 
 def allocation_target(

@@ -25,9 +25,10 @@ from tests.conftest import key
 PAGE = "pages/audit.py"
 # Audit rows of the fixtures: 1 the SROI reference data a new database is made with (by the
 # system), 2 the first admin, 3–6 users, 7–8 ring-fences, 9–10 programmes, 11–14 experiments
-# (11 is the small grant), 15 the allocation; then 16 commit and 17 pay.
-ALLOCATION, COMMIT = 15, 16
-ROWS = 17
+# (11 is the small grant), 15–18 their evaluation plans, 19 the allocation; then 20 commit
+# and 21 pay.
+ALLOCATION, COMMIT = 19, 20
+ROWS = 21
 TODAY = f"{db.today():%d/%m/%Y}"
 
 
@@ -168,7 +169,12 @@ def test_the_trail_filters_by_actor_operation_experiment_and_date(app, people, r
 
     select(at, "Operation").set_value(None)
     at.selectbox(key="trail-experiment").set_value(reviewed.experiments["small_grant"]).run()
-    assert list(trail(at)["operation"]) == ["pay", "commit", "add experiment"]
+    assert list(trail(at)["operation"]) == [
+        "pay",
+        "commit",
+        "register evaluation plan",
+        "add experiment",
+    ]
 
     at.selectbox(key="trail-experiment").set_value(None)
     today = db.today()

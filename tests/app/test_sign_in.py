@@ -21,12 +21,14 @@ MENU = {
     Role.FUND_MANAGER: [
         "Portfolio",
         "SROI",
+        "Evidence",
+        "Lessons",
         "Allocate",
         "Experiments",
         "Ring-fences and programmes",
     ],
-    Role.AUDITOR: ["Portfolio", "SROI", "Audit"],
-    Role.BOARD_MEMBER: ["Portfolio", "SROI"],
+    Role.AUDITOR: ["Portfolio", "SROI", "Evidence", "Lessons", "Audit"],
+    Role.BOARD_MEMBER: ["Portfolio", "SROI", "Lessons"],
     Role.ADMIN: ["Admin"],
 }
 FIRST_TITLE = {

@@ -442,3 +442,51 @@ def test_a_refusal_after_a_success_shows_where_the_person_is_and_an_approval_say
     expect(success).to_contain_text("approved: the virement of £1,000.00 is posted")
     expect(success).not_to_contain_text("Waiting")
     camera("approval-done")
+
+
+LESSON_EXPERIMENT = 13  # a small grant of the demo with no lesson yet
+LESSON = {
+    "What worked": "Browser test: evening drop-ins at the depot reached night-shift workers",
+    "What did not": "Leaflets in the canteen went unread",
+    "What we would do differently": "Ask the shift supervisors to introduce the adviser",
+    "Where it transfers (other programmes, other places)": "Any service for shift workers",
+}
+
+
+def test_a_lesson_the_manager_records_is_found_by_a_board_member_on_the_lessons_page(
+    page: Page, camera: Camera
+) -> None:
+    # The fund manager writes up what an experiment taught, on its Evidence page ...
+    sign_in(page, MANAGER)
+    open_page(page, "Evidence")
+    page.get_by_role("combobox", name="Experiment").click()
+    page.keyboard.type(f"#{LESSON_EXPERIMENT} ·")
+    page.get_by_role("option").filter(has_text=f"#{LESSON_EXPERIMENT} ·").first.click()
+    settled(page)
+    page.get_by_role("tab", name="Lesson").click()
+    tab = page.get_by_role("tabpanel", name="Lesson")
+    form = tab.get_by_test_id("stForm").first
+    for question, answer in LESSON.items():
+        form.get_by_label(question, exact=True).fill(answer)
+    form.get_by_label("Tags", exact=True).fill("Shift Work, outreach")
+    form.get_by_label("Reason", exact=True).fill("Browser test: end-of-grant review")
+    camera("lesson-typed")
+    form.get_by_role("button", name="Record the lesson", exact=True).click()
+    expect(tab.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+        f"Lesson of experiment #{LESSON_EXPERIMENT}"
+    )
+    expect(tab.get_by_text(LESSON["What worked"], exact=True).first).to_be_visible()
+    camera("lesson-recorded")
+    sign_out(page)
+
+    # ... and a board member finds it by a few of its words on the Lessons page.
+    sign_in(page, "board")
+    open_page(page, "Lessons")
+    search = page.get_by_label("Search the lessons", exact=True)
+    search.fill("night-shift workers")
+    search.press("Enter")
+    expect(page.get_by_text("1 lesson found", exact=False)).to_be_visible()
+    found = grid_row(page.get_by_test_id("stDataFrame").first, "night-shift workers")
+    assert found["Experiment #"] == str(LESSON_EXPERIMENT)
+    assert found["What worked"] == LESSON["What worked"]
+    camera("lesson-found-by-board")

@@ -120,6 +120,12 @@ def prepared(tmp_path_factory) -> Fund:
         " --reason 'agreed at board' --json"
     )
     experiment_id = as_json(fund(path, experiment))["id"]
+    fund(
+        path,
+        f"plan register {experiment_id} --hypothesis 'Coaching keeps pupils in training'"
+        " --metric 'In training at 18' --unit '% of pupils' --higher-is-better --design none"
+        " --reason 'plan before money'",
+    )
     fund(path, f"allocate {programme_id} 100000 --reason 'first tranche' --key setup-1")
     return Fund(path, ringfence_id, programme_id, experiment_id)
 

@@ -22,6 +22,7 @@ from fund.auth import Role, authenticate, find_user
 from fund.cli import cli
 from fund.demo import impact
 from fund.errors import ValidationError
+from fund.evidence import judgement
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
 from fund.sroi import proxies, report, store, unit_costs
 
@@ -573,3 +574,36 @@ def test_the_readme_walk_through_works_on_the_demo_as_written(tmp_path):
         assert ledger.pending(con, find_user(con, "auditor")).empty
     finally:
         con.close()
+
+
+def test_demo_evidence_reaches_every_verdict_and_an_override_keeps_the_derived_one(built):
+    found = judgement.judgements(built.con, as_of=TODAY)
+    judged = found[found["result_id"].notna()]
+    assert set(judged["derived_verdict"]) == {"scale", "adapt", "stop", "inconclusive"}
+    overridden = judged[judged["overridden_to"].notna()]
+    assert len(overridden) == 1
+    assert (overridden["derived_verdict"] != overridden["verdict"]).all()
+    assert built.summary.result_sets == len(judged) + 1  # one confirmed independently
+    assert value(built.con, "SELECT count(*) FROM result_set WHERE evaluator IS NOT NULL") == 1
+
+
+def test_demo_documents_every_stopped_experiment_with_a_lesson_and_closes_two_failures(built):
+    found = judgement.judgements(built.con, as_of=TODAY)
+    stopped = found[found["verdict"] == "stop"]
+    assert len(stopped) >= 2
+    assert stopped["lesson_id"].notna().all()
+    assert built.summary.lessons == found["lesson_id"].notna().sum() > len(stopped)
+    assert built.summary.closed == 2
+    assert found.loc[found["closed_at"].notna(), "lesson_id"].notna().all()
+
+
+def test_demo_evidence_is_written_on_past_days_and_the_chain_still_verifies(built):
+    latest = value(
+        built.con,
+        "SELECT max(t) FROM (SELECT recorded_at AS t FROM result_set"
+        " UNION ALL SELECT recorded_at FROM lesson UNION ALL SELECT closed_at"
+        " FROM experiment_closure)",
+    )
+    assert latest.date() <= TODAY
+    check = audit.verify(built.con, find_user(built.con, "auditor"))
+    assert check.ok, check.problem

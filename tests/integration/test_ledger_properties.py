@@ -36,8 +36,9 @@ from fund.errors import (
     ValidationError,
     describe,
 )
+from fund.evidence import plans
 from fund.portfolio import POSITION_FIGURES, position
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, plan_for
 from tests.integration.helpers import FAST_HASHER, counts
 
 ZERO = Decimal("0.00")
@@ -55,6 +56,15 @@ class Template:
     ringfences: tuple[int, ...]
     programmes: tuple[int, ...]  # the first two share the first ring-fence
     experiments: tuple[int, ...]
+
+
+INSTRUMENTS = [
+    (0, "small_grant"),
+    (0, "social_venture"),
+    (1, "pbr_contract"),
+    (2, "experimental_zone"),
+    (2, "social_venture"),
+]
 
 
 @functools.cache
@@ -122,14 +132,12 @@ def template() -> Template:
             user_involvement="consulted",
             key=next(keys),
         ).entity_id
-        for p, instrument in [
-            (0, "small_grant"),
-            (0, "social_venture"),
-            (1, "pbr_contract"),
-            (2, "experimental_zone"),
-            (2, "social_venture"),
-        ]
+        for p, instrument in INSTRUMENTS
     )
+    for experiment_id, (_, instrument) in zip(experiments, INSTRUMENTS, strict=True):
+        plans.register_plan(
+            con, fm, experiment_id, plan_for(instrument), reason="plan", key=next(keys)
+        )
     # A few commitments to start from, one paid in full and one in part.
     for e, amount, paid in [(0, "8000", "3000"), (1, "5000", "5000"), (3, "6000", None)]:
         commitment = ledger.commit(

@@ -25,7 +25,7 @@ def version_four(tmp_path):
         con.execute(sql)
         con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, db.utc_now()])
     people = build_people(con)
-    portfolio = build_portfolio(con, people)
+    portfolio = build_portfolio(con, people, with_plans=False)
     ledger.allocate(
         con, people.manager, programme_id=portfolio.programme_id, amount="500.00",
         reason="start", key=key(),

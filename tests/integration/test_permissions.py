@@ -5,6 +5,7 @@ themselves, against the user's row as it is now."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,11 +15,15 @@ import pytest
 from fund import audit, auth, db, ledger, portfolio, register, users
 from fund.auth import Role, User
 from fund.errors import PermissionDenied, RingfenceError
+from fund.evidence import plans
+from fund.evidence import results as evidence
+from fund.lessons import register as lessons
+from fund.lessons import search as lesson_search
 from fund.sroi import proxies as sroi_proxies
 from fund.sroi import report as sroi_report
 from fund.sroi import service as sroi_service
 from fund.unit_of_work import Written
-from tests.conftest import PASSWORD, key
+from tests.conftest import FULL_PLAN, PASSWORD, SMALL_GRANT_PLAN, key
 from tests.integration.helpers import FAST_HASHER, nothing_written
 
 
@@ -99,6 +104,7 @@ def world(tmp_path_factory):
             user_involvement="co-designed",
             key=key(),
         ).entity_id
+        plans.register_plan(con, helper, grant, SMALL_GRANT_PLAN, key=key(), reason="setup")
         yield World(con, people, helper, ringfence_id, *programmes, grant)
         con.close()
 
@@ -148,6 +154,62 @@ def _impact_map() -> dict:
         **dict.fromkeys(("deadweight", "displacement", "attribution", "drop_off"), "0"),
     }
     return {"outcomes": [outcome]}
+
+
+def _lesson() -> dict:
+    """A lesson unlike the last one recorded, so each record is a new version."""
+    return {
+        "what_worked": f"mentors {key()}",
+        "what_did_not": "referrals",
+        "do_differently": "employers first",
+        "transfers_to": "other boroughs",
+    }
+
+
+def _experiment_with_a_lesson(w: World) -> int:
+    """A new experiment with a lesson and no money: ready to be closed."""
+    experiment = register.add_experiment(
+        w.con,
+        w.helper,
+        programme_id=w.programme_id,
+        title="A finished trial",
+        instrument="small_grant",
+        phase=1,
+        risk_rating="low",
+        official="Pat Official",
+        user_involvement="informed",
+        key=key(),
+    ).entity_id
+    lessons.record_lesson(w.con, w.helper, experiment, _lesson(), reason="setup", key=key())
+    return experiment
+
+
+def _trial(w: World, *, planned: bool = True) -> int:
+    """A new experiment, a full test with a two-group plan unless ``planned`` is false."""
+    experiment = register.add_experiment(
+        w.con,
+        w.helper,
+        programme_id=w.programme_id,
+        title="A tested trial",
+        instrument="pbr_contract",
+        phase=1,
+        risk_rating="medium",
+        official="Pat Official",
+        user_involvement="consulted",
+        key=key(),
+    ).entity_id
+    if planned:
+        plans.register_plan(w.con, w.helper, experiment, FULL_PLAN, key=key(), reason="setup")
+    return experiment
+
+
+RESULTS = "group,period,post,value\n" + "".join(
+    f"{g},2026-Q1,1,{v}\n" for g in ("treated", "comparison") for v in (3, 5, 4, 6)
+)
+CELLS = [
+    {"group": "treated", "post": 1, "n": 40, "mean": 5.5, "sd": 1.5},
+    {"group": "comparison", "post": 1, "n": 40, "mean": 4.5, "sd": 1.5},
+]
 
 
 def _named(prefix: str) -> str:
@@ -311,6 +373,50 @@ SERVICES = {
     "sroi.library": (None, lambda w, a, _: sroi_proxies.library(w.con, a, search="crime")),
     "sroi.position": (None, lambda w, a, _: sroi_report.position(w.con, a, by="programme")),
     "sroi.experiment_results": (None, lambda w, a, _: sroi_report.experiment_results(w.con, a)),
+    "lessons.record_lesson": (
+        None,
+        lambda w, a, _: lessons.record_lesson(
+            w.con, a, w.grant_experiment, _lesson(), reason="r", key=key()
+        ),
+    ),
+    "lessons.close_experiment": (
+        _experiment_with_a_lesson,
+        lambda w, a, e: lessons.close_experiment(w.con, a, e, reason="r", key=key()),
+    ),
+    "lessons.search": (None, lambda w, a, _: lesson_search.search(w.con, a, text="mentors")),
+    "lessons.lesson_history": (
+        None,
+        lambda w, a, _: lesson_search.lesson_history(w.con, a, w.grant_experiment),
+    ),
+    "lessons.export": (
+        None,
+        lambda w, a, _: pd.read_csv(io.StringIO(lesson_search.export(w.con, a))),
+    ),
+    "plans.register_plan": (
+        lambda w: _trial(w, planned=False),
+        lambda w, a, e: plans.register_plan(w.con, a, e, FULL_PLAN, reason="r", key=key()),
+    ),
+    "plans.amend_plan": (
+        _trial,
+        lambda w, a, e: plans.amend_plan(
+            w.con, a, e, {**FULL_PLAN, "target_effect": "0.07"}, reason="r", key=key()
+        ),
+    ),
+    "plans.history": (
+        _trial,
+        lambda w, a, e: pd.DataFrame(
+            {"version": [v.version for v in plans.history(w.con, a, e).versions]}
+        ),
+    ),
+    "results.upload_results": (
+        _trial,
+        lambda w, a, e: evidence.upload_results(w.con, a, e, RESULTS, reason="r", key=key()),
+    ),
+    "results.record_summary": (
+        _trial,
+        lambda w, a, e: evidence.record_summary(w.con, a, e, CELLS, reason="r", key=key()),
+    ),
+    "results.results": (_trial, lambda w, a, e: evidence.results(w.con, a, e)),
 }
 
 FM, AUD, BOARD, ADMIN = Role.FUND_MANAGER, Role.AUDITOR, Role.BOARD_MEMBER, Role.ADMIN
@@ -345,6 +451,17 @@ ALLOWED = {
     "sroi.library": READ_SUMMARIES,
     "sroi.position": READ_SUMMARIES,
     "sroi.experiment_results": READ_SUMMARIES,
+    "lessons.record_lesson": MONEY_AND_REGISTER,
+    "lessons.close_experiment": MONEY_AND_REGISTER,
+    "lessons.search": READ_SUMMARIES,
+    "lessons.lesson_history": READ_SUMMARIES,
+    "lessons.export": {FM, AUD},
+    "plans.register_plan": MONEY_AND_REGISTER,
+    "plans.amend_plan": MONEY_AND_REGISTER,
+    "plans.history": READ_SUMMARIES,
+    "results.upload_results": MONEY_AND_REGISTER,
+    "results.record_summary": MONEY_AND_REGISTER,
+    "results.results": READ_SUMMARIES,
 }
 
 

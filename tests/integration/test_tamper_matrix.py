@@ -17,8 +17,11 @@ import pytest
 from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register, sessions, users
 from fund.demo.accounts import mark_as_demo
 from fund.errors import PermissionDenied, RecordAltered, ValidationError, describe
+from fund.evidence import override, plans
+from fund.evidence import results as evidence
+from fund.lessons import register as lessons
 from fund.sroi import service as sroi_service
-from tests.conftest import PASSWORD, key
+from tests.conftest import FULL_PLAN, PASSWORD, key
 from tests.integration.helpers import counts, rebalancing_request
 
 
@@ -126,6 +129,42 @@ CASES = {
         insert="INSERT INTO impact_outcome SELECT * REPLACE (99 AS position)"
         " FROM impact_outcome WHERE map_id = 1 AND position = 0",
     ),
+    "lesson": Case(
+        alter="UPDATE lesson SET what_did_not = 'nothing went wrong' WHERE lesson_id = 1",
+        insert="INSERT INTO lesson SELECT * REPLACE (99 AS lesson_id, 99 AS version) FROM lesson"
+        " WHERE lesson_id = 1",
+    ),
+    "experiment_closure": Case(
+        alter="UPDATE experiment_closure SET closed_by = 3",
+        insert="INSERT INTO experiment_closure SELECT * REPLACE (4 AS experiment_id)"
+        " FROM experiment_closure LIMIT 1",
+    ),
+    # Evidence (migration 0008): what an experiment is judged against, and its results.
+    "evaluation_plan": Case(
+        alter="UPDATE evaluation_plan SET target_effect = 0.0001 WHERE plan_id = 1",
+        insert="INSERT INTO evaluation_plan SELECT * REPLACE (99 AS plan_id, 99 AS version)"
+        " FROM evaluation_plan WHERE plan_id = 1",
+    ),
+    "result_set": Case(
+        alter="UPDATE result_set SET ci_low = ci_low + 10 WHERE result_id = 1",
+        insert="INSERT INTO result_set SELECT * REPLACE (99 AS result_id) FROM result_set"
+        " WHERE result_id = 1",
+    ),
+    "result_observation": Case(
+        alter="UPDATE result_observation SET value = value + 10 WHERE result_id = 1",
+        insert="INSERT INTO result_observation SELECT * REPLACE (99 AS file_row)"
+        " FROM result_observation WHERE result_id = 1 AND file_row = 2",
+    ),
+    "verdict_override": Case(
+        alter="UPDATE verdict_override SET verdict = 'scale'",
+        insert="INSERT INTO verdict_override SELECT * REPLACE (99 AS override_id)"
+        " FROM verdict_override WHERE override_id = 1",
+    ),
+    "result_cell": Case(
+        alter="UPDATE result_cell SET sd = sd / 10",
+        insert="INSERT INTO result_cell SELECT * REPLACE (false AS post) FROM result_cell"
+        " WHERE treated",
+    ),
     "app_session": Case(
         alter="UPDATE app_session SET expires_at = expires_at + INTERVAL 30 DAY",
         insert="INSERT INTO app_session SELECT * REPLACE (99 AS session_id, 'forged' AS"
@@ -200,6 +239,26 @@ def every_record(con, people, funded):
     sroi_service.save_document(
         con, fm, contract, {"outcomes": [outcome]}, reason="first assessment", key=key()
     )
+    # A lesson closes the small grant; the newest lesson (the zone's) is referenced by nothing.
+    grant, zone = funded.experiments["small_grant"], funded.experiments["experimental_zone"]
+    lessons.record_lesson(con, fm, grant, LESSON, reason="learnt", key=key())
+    lessons.close_experiment(con, fm, grant, reason="over", key=key())
+    lessons.record_lesson(con, fm, zone, LESSON, reason="learnt", key=key())
+    amended = {**FULL_PLAN, "target_effect": "0.10"}
+    plans.amend_plan(con, fm, contract, amended, key=key(), reason="after the award")
+    observed = "group,period,post,value\n" + "".join(
+        f"{group},2026-Q1,1,{value}\n"
+        for group in ("treated", "comparison")
+        for value in (3, 5, 4, 6)
+    )
+    evidence.upload_results(con, fm, contract, observed, key=key(), reason="first results")
+    # Overridden, then superseded by a summary: the newest result set is referenced by nothing.
+    override.override_verdict(con, fm, contract, "adapt", key=key(), reason="costs rose")
+    cells = [
+        {"group": group, "post": "1", "n": "40", "mean": mean, "sd": "1.5"}
+        for group, mean in (("treated", "5.5"), ("comparison", "4.5"))
+    ]
+    evidence.record_summary(con, fm, contract, cells, key=key(), reason="evaluator's summary")
     mark_as_demo(con, people.admin, key=key())
     users.reset_password(
         con, people.admin, username="board", password="a new passphrase", reason="lost", key=key()
@@ -208,6 +267,15 @@ def every_record(con, people, funded):
     audit_anchor.anchor(con, people.auditor, key=key())
     assert audit.verify(con, people.auditor).ok
     return people
+
+
+LESSON = {
+    "what_worked": "mentors",
+    "what_did_not": "referrals",
+    "do_differently": "employers first",
+    "transfers_to": "other boroughs",
+    "tags": "youth",
+}
 
 
 def _name(table: str, key_value: object) -> str:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fund.evidence.verdict import Evidence, Judged, Verdict, evidence_level, verdict
+from fund.evidence.verdict import (
+    Evidence,
+    Judged,
+    Verdict,
+    evidence_level,
+    evidence_levels,
+    verdict,
+    verdicts,
+)
 
 
 def judged(effect, low, high, target=5.0, higher_is_better=True) -> Judged:
@@ -88,3 +97,60 @@ def test_each_evidence_level_needs_every_one_below_it(given, level):
 
 def test_scaling_without_results_reaches_no_higher_than_the_plan():
     assert evidence_level(evidence(results=False, confirmed=True, scaled=True)) == 1
+
+
+_figure = st.floats(min_value=-50, max_value=50, allow_nan=False)
+_row = st.tuples(_figure, _figure, _figure, st.floats(0.01, 20), st.booleans(), st.booleans())
+
+
+@given(st.lists(_row, min_size=1, max_size=30))
+def test_the_verdicts_of_many_experiments_are_each_ones_own_verdict(rows):
+    effects, ends_a, ends_b, targets, highers, killed = (
+        np.array(c) for c in zip(*rows, strict=True)
+    )
+    lows, highs = np.minimum(ends_a, ends_b), np.maximum(ends_a, ends_b)
+    many = verdicts(
+        effect=effects,
+        ci_low=lows,
+        ci_high=highs,
+        target=targets,
+        higher_is_better=highers,
+        kill_criteria_met=killed,
+    )
+    one_by_one = [
+        verdict(judged(e, lo, hi, t, h), kill_criteria_met=k).value
+        for e, lo, hi, t, h, k in zip(effects, lows, highs, targets, highers, killed, strict=True)
+    ]
+    assert list(many) == one_by_one
+
+
+def test_an_experiment_without_an_estimate_or_a_target_has_no_verdict_yet():
+    nan = float("nan")
+    many = verdicts(
+        effect=np.array([nan, 3.0]),
+        ci_low=np.array([nan, 1.0]),
+        ci_high=np.array([nan, 5.0]),
+        target=np.array([2.0, nan]),
+        higher_is_better=np.array([True, True]),
+        kill_criteria_met=np.array([True, False]),
+    )
+    assert list(many) == [None, None]
+
+
+@given(st.lists(st.lists(st.booleans(), min_size=5, max_size=5), min_size=1, max_size=30))
+def test_the_levels_of_many_experiments_are_each_ones_own_level(rows):
+    designs = {True: "did", False: "before-after"}
+    one_by_one = [
+        evidence_level(
+            Evidence(
+                plan_registered=a,
+                results=b,
+                design=designs[c],
+                interval_excludes_zero=c,
+                confirmed=d,
+                scaled=e,
+            )
+        )
+        for a, b, c, d, e in rows
+    ]
+    assert list(evidence_levels(np.array(rows))) == one_by_one

@@ -1,0 +1,1 @@
+"""The lessons register: what each experiment taught, its closing, and the fund's learning."""
