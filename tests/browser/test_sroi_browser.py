@@ -178,6 +178,10 @@ def test_the_manager_edits_one_outcome_and_sees_the_new_version(
     page.get_by_text("Import a file as a new version").click()
     upload = page.get_by_test_id("stForm").last
     upload.locator("input[type=file]").set_input_files(changed)
+    # The browser sends the file to the server on its own; submitting before it has arrived
+    # submits the form without it (as a busy machine showed).
+    expect(upload.get_by_text(changed.name)).to_be_visible()
+    page.wait_for_load_state("networkidle")
     upload.get_by_label("Reason", exact=True).fill("Browser test: the evaluator's file")
     upload.get_by_role("button", name="Import as a new version").click()
     imported = page.get_by_test_id("stAlertContentSuccess")
