@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import duckdb
@@ -182,14 +182,35 @@ JOIN programme AS p USING (programme_id)
 LEFT JOIN inputs AS i USING (experiment_id)
 """  # noqa: S608 - a fixed query
 
+# As the records stood at $cutoff: each commitment's money from the entries recorded before
+# it, and each map's latest version saved before it. Partners' match funding is not
+# versioned, so it is as it stands now.
+_BOOKED_AS_AT = """(
+    SELECT f.commitment_id, sum(f.paid) AS paid, sum(f.recovered) AS recovered
+    FROM ledger_effect AS f JOIN ledger_entry AS e USING (entry_id)
+    WHERE f.commitment_id IS NOT NULL AND e.recorded_at < $cutoff
+    GROUP BY f.commitment_id
+)"""
+_MAPS_AS_AT = "(SELECT * FROM impact_map WHERE saved_at < $cutoff) AS impact_map"
 
-def experiment_results(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
-    """Every experiment with an impact map: its latest version's present value on the inputs
-    its ledger and partners hold now, money exact."""
-    require(con, actor, Permission.READ_SUMMARY)
-    return _instrument_labels(
-        frame(con, _RESULTS + " ORDER BY experiment_id", {"experiment": None})
+
+def as_at(sql: str) -> str:
+    """``sql`` (a query built on :data:`_RESULTS`) reading the records as at ``$cutoff``."""
+    return sql.replace("commitment_balance", _BOOKED_AS_AT).replace(
+        "FROM impact_map\n", f"FROM {_MAPS_AS_AT}\n"
     )
+
+
+def experiment_results(
+    con: duckdb.DuckDBPyConnection, actor: User, *, cutoff: datetime | None = None
+) -> pd.DataFrame:
+    """Every experiment with an impact map: its latest version's present value on the inputs
+    its ledger and partners hold now (or as they stood just before ``cutoff``), money exact."""
+    require(con, actor, Permission.READ_SUMMARY)
+    sql = _RESULTS + " ORDER BY experiment_id"
+    if cutoff is None:
+        return _instrument_labels(frame(con, sql, {"experiment": None}))
+    return _instrument_labels(frame(con, as_at(sql), {"experiment": None, "cutoff": cutoff}))
 
 
 # The fund's SROI, by programme and by instrument, in one pass over the results. Only maps
@@ -216,12 +237,18 @@ ORDER BY level, programme, instrument
 _LEVELS = {None: 3, "programme": 1, "instrument": 2}  # GROUPING(): 1 for each column not kept
 
 
-def positions(con: duckdb.DuckDBPyConnection, actor: User) -> dict[str | None, pd.DataFrame]:
+def positions(
+    con: duckdb.DuckDBPyConnection, actor: User, *, cutoff: datetime | None = None
+) -> dict[str | None, pd.DataFrame]:
     """The fund's SROI (key None), by programme and by instrument, read in one query:
     Σ present value ÷ Σ inputs over the experiments with an impact map and inputs, never an
-    average of ratios, with how many maps are incomplete and how many have no inputs yet."""
+    average of ratios, with how many maps are incomplete and how many have no inputs yet.
+    Given a ``cutoff``, as the ledger and the maps stood just before it."""
     require(con, actor, Permission.READ_SUMMARY)
-    found = frame(con, _POSITIONS, {"experiment": None})
+    if cutoff is None:
+        found = frame(con, _POSITIONS, {"experiment": None})
+    else:
+        found = frame(con, as_at(_POSITIONS), {"experiment": None, "cutoff": cutoff})
     sliced = {}
     for by, level in _LEVELS.items():
         rows = found[found["level"] == level].drop(columns=["level", "programme", "instrument"])

@@ -139,6 +139,15 @@ def latest(con: duckdb.DuckDBPyConnection) -> list[StoredMap]:
     return _maps(con, _LATEST, {})
 
 
+def latest_as_at(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> list[StoredMap]:
+    """The latest version of every experiment's map saved before ``cutoff``, in two queries."""
+    where = (
+        "m.version = (SELECT max(version) FROM impact_map AS l"
+        " WHERE l.experiment_id = m.experiment_id AND l.saved_at < $cutoff)"
+    )
+    return _maps(con, where, {"cutoff": cutoff})
+
+
 def versions(con: duckdb.DuckDBPyConnection, experiment_id: int) -> list[tuple]:
     """(version, saved at, saved by, reason, outcomes) of every version, newest first."""
     return con.execute(
