@@ -1,9 +1,9 @@
 """Recorded state: what each audited write left in the rows that decide money or permission.
 
 The ledger is covered by the chain entry by entry; everything else that decides where money
-is reported or who may move it (ring-fences, programmes, experiments and their partners,
-commitments, approval requests and decisions, users and their passwords, settings, anchors,
-lock-outs lifted, signed-in sessions) is standing data that a write changes in place. So each
+is reported or who may move it (ring-fences and their risk appetites, programmes, experiments
+and their partners, commitments, approval requests and decisions, users and their passwords,
+settings, anchors, lock-outs lifted, signed-in sessions) is standing data that a write changes in place. So each
 write names the rows it wrote (:meth:`fund.unit_of_work.Step.record`), and their state, as
 text built here in SQL, is stored beside its audit row in ``audit_state`` and covered by that
 row's hash. ``verify`` then compares every current row of every table in :data:`RECORDED`
@@ -403,6 +403,23 @@ RECORDED: tuple[Recorded, ...] = (
         key="experiment_id",
         key_type="INTEGER",
         fields=("lesson_id", "closed_by", "closed_at", "reason"),
+    ),
+    # Risk appetite (migration 0009): the limits a commitment is held to.
+    Recorded(
+        table="risk_appetite",
+        name="risk appetite #{}",
+        key="appetite_id",
+        key_type="INTEGER",
+        fields=(
+            "ringfence_id",
+            "version",
+            "high_risk_share",
+            "instrument_share",
+            "counterparty_share",
+            "declared_by",
+            "declared_at",
+            "reason",
+        ),
     ),
     Recorded(
         table="app_session",

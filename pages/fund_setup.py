@@ -1,5 +1,6 @@
 """Ring-fences and programmes: what the fund holds and the challenges it funds, each
-programme's target beside its money; declare, add and edit them."""
+programme's target beside its money; declare, add and edit them, and declare each
+ring-fence's risk appetite."""
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ forms.sections(
     {
         "Declare a ring-fence": lambda: setup_forms.declare_ringfence(user),
         "Edit a ring-fence": lambda: setup_forms.edit_ringfence(user),
+        "Risk appetite": lambda: setup_forms.declare_appetite(user),
         "Add a programme": lambda: setup_forms.add_programme(user),
         "Edit a programme": lambda: setup_forms.edit_programme(user),
     },

@@ -1,5 +1,6 @@
 """The forms of the Ring-fences and programmes page: declare a ring-fence, edit one (never
-its declared amount), add a programme, rename one or restate its target."""
+its declared amount), declare its risk appetite, add a programme, rename one or restate its
+target."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import streamlit as st
 
 from fund import db, register
 from fund.auth import User
+from fund.board import appetite
 from fund.money import format_gbp
-from ui import forms, session
+from ui import format, forms, session
 
 
 def declare_ringfence(user: User) -> None:
@@ -151,3 +153,43 @@ def _choose(label: str, frame: pd.DataFrame, id_column: str, name_column: str, *
         return None
     names = dict(zip(frame[id_column], frame[name_column], strict=True))
     return st.selectbox(label, [int(i) for i in frame[id_column]], format_func=names.get, key=key)
+
+
+def declare_appetite(user: User) -> None:
+    """The position against each declared limit, and a form to declare a ring-fence's
+    appetite as its next version."""
+    found = appetite.position_as_at(session.cursor(), user)
+    if found.empty:
+        st.info("No risk appetite is declared yet.")
+    else:
+        percent = {name: found[name].map(lambda v: f"{v}%") for name in ("share_limit", "share")}
+        format.table(found.assign(**percent))
+    ringfences = register.ringfences(session.cursor(), user)
+    chosen = _choose("Ring-fence", ringfences, "ringfence_id", "name", key="appetite-ringfence")
+    if chosen is None:
+        return
+    with forms.Form(
+        "declare-appetite",
+        "Declare risk appetite",
+        caption="The most of the ring-fence, in percent, that may sit in high-risk"
+        " experiments, in any one instrument and with any one counterparty. A commitment"
+        " past a limit waits for a second fund manager.",
+    ) as form:
+        high, instrument, counterparty = st.columns(3)
+        high_share = high.text_input("High-risk (%)", placeholder="e.g. 40", key=form.key("high"))
+        instrument_share = instrument.text_input(
+            "Per instrument (%)", placeholder="e.g. 60", key=form.key("instrument")
+        )
+        counterparty_share = counterparty.text_input(
+            "Per counterparty (%)", placeholder="e.g. 15", key=form.key("counterparty")
+        )
+        reason = st.text_input("Reason", key=form.key("reason"))
+    if form.submitted:
+        form.write(
+            appetite.declare_appetite,
+            ringfence_id=chosen,
+            high_risk_share=high_share,
+            instrument_share=instrument_share,
+            counterparty_share=counterparty_share,
+            reason=reason,
+        )

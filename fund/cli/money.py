@@ -51,8 +51,8 @@ def allocate(session: Session, programme_id, amount, on, reason, key, as_json) -
 def commit(session: Session, experiment_id, amount, counterparty, on, reason, key, as_json):
     """Commit AMOUNT to experiment EXPERIMENT_ID (an award, contract or investment).
 
-    Above the ring-fence's delegated limit the commitment waits for a second fund manager:
-    the request id is printed, for 'fund approve'.
+    Above the ring-fence's delegated limit, or past its declared risk appetite, the
+    commitment waits for a second fund manager: the request id is printed, for 'fund approve'.
     """
 
     def said(written: Written) -> str:

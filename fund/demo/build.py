@@ -13,8 +13,16 @@ import duckdb
 
 from fund import db, users
 from fund.auth import Role, User
+from fund.board.appetite import declare_appetite
 from fund.demo.accounts import DEMO_USERS, mark_as_demo
-from fund.demo.catalogue import DECLARED, DELEGATED_LIMIT, OWNER_BODY, PROGRAMMES, RINGFENCE_NAME
+from fund.demo.catalogue import (
+    APPETITE,
+    DECLARED,
+    DELEGATED_LIMIT,
+    OWNER_BODY,
+    PROGRAMMES,
+    RINGFENCE_NAME,
+)
 from fund.demo.evidence import Write, evidence_writes, register_plan
 from fund.demo.experiments import ExperimentPlan
 from fund.demo.impact import save_maps
@@ -132,8 +140,8 @@ def _add_users(run: Run) -> User:
 
 
 def _add_register(run: Run) -> int:
-    """The ring-fence and its programmes, as the first fund manager records them the day the
-    fund is advertised, and the experiments, as the panels select them before the launch."""
+    """The ring-fence, its risk appetite and its programmes, as the first fund manager records
+    them the day the fund is advertised, and the experiments, as the panels select them before the launch."""
     blueprint, manager = run.plan, run.manager(0)
     with run.on(blueprint.window.advertised):
         ringfence_id = declare_ringfence(
@@ -149,6 +157,15 @@ def _add_register(run: Run) -> int:
             key=run.key(),
             reason="Declared and advertised by the Council's cabinet",
         ).entity_id
+    with run.on(blueprint.window.advertised):
+        declare_appetite(
+            run.con,
+            manager,
+            ringfence_id=ringfence_id,
+            **APPETITE,
+            key=run.key(),
+            reason="Risk appetite declared with the ring-fence by the Council's cabinet",
+        )
     for spec in PROGRAMMES:
         with run.on(blueprint.window.advertised):
             written = add_programme(

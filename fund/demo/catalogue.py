@@ -13,6 +13,10 @@ OWNER_BODY = "Calderbrook Metropolitan Borough Council"
 RINGFENCE_NAME = "Calderbrook Innovation Risk Fund"
 DECLARED = Decimal("5000000.00")
 DELEGATED_LIMIT = Decimal("10000.00")
+# The risk appetite declared with the ring-fence, in percent of it: the portfolio keeps within
+# it but for one small grant to Eastfield Youth Project, which takes that counterparty past
+# its 16% and so waits for the second fund manager.
+APPETITE = {"high_risk_share": "40", "instrument_share": "60", "counterparty_share": "16"}
 
 # ---------------------------------------------------------------------------------------
 # Who is who: partners (name → sector), programmes, the officials responsible.

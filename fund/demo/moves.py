@@ -1,17 +1,20 @@
 """The plan's money moves carried out through the ledger services: each keyed by one of the
-two fund managers on its value date, approved by the other above the delegated limit, the
-demo's own mistakes reversed at once; then the two virements, on the build's last day."""
+two fund managers on its value date, approved by the other above the delegated limit (or past
+the declared risk appetite), the demo's own mistakes reversed at once; then the two
+virements, on the build's last day."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from fund import ledger
+from fund.demo.catalogue import DELEGATED_LIMIT
 from fund.demo.plan import Move
 from fund.demo.run import Run
 from fund.unit_of_work import Written
 
 APPROVAL_REASON = "Second fund manager's approval: above the £10,000.00 delegated limit"
+APPETITE_REASON = "Second fund manager's approval: past the declared per-counterparty limit"
 
 
 def carry_out(run: Run, move: Move) -> None:
@@ -53,7 +56,8 @@ def _allocate(run: Run, move: Move) -> Written:
 
 
 def _commit(run: Run, move: Move) -> Written:
-    """Commit; above the delegated limit the other fund manager approves the request."""
+    """Commit; above the delegated limit, or past the declared appetite, the other fund
+    manager approves the request."""
     with run.on(move.on):
         written = ledger.commit(
             run.con,
@@ -72,7 +76,7 @@ def _commit(run: Run, move: Move) -> Written:
                 run.other(move.by),
                 request_id=written.entity_id,
                 approve=True,
-                reason=APPROVAL_REASON,
+                reason=APPROVAL_REASON if move.amount > DELEGATED_LIMIT else APPETITE_REASON,
                 key=run.key(),
             )
         run.approvals += 1

@@ -16,9 +16,11 @@ import duckdb
 
 from fund import db, labels, register
 from fund.auth import Permission, User
+from fund.board import appetite
 from fund.errors import NotFound, ValidationError
 from fund.ledger import approvals
 from fund.ledger.posting import (
+    CommitTarget,
     allocation_target,
     booked,
     commit_target,
@@ -101,8 +103,10 @@ def commit(
 ) -> Written:
     """Commit money to an experiment: an award, contract or investment.
 
-    Up to the ring-fence's delegated limit the commitment is made at once; above it, it
-    waits as an approval request until a second fund manager approves it.
+    Up to the ring-fence's delegated limit the commitment is made at once; above it, or when
+    it would take a position past the ring-fence's declared risk appetite, it waits as an
+    approval request until a second fund manager approves it (whose approval is the
+    permission to breach: the appetite is not judged again).
     """
     amount = to_money(amount, "amount")
     counterparty = required_text(counterparty, "counterparty", max_length=200)
@@ -122,13 +126,13 @@ def commit(
     def change(step: Step) -> tuple[str, int]:
         target = commit_target(step.con, experiment_id)
         award = f"{format_gbp(amount)} to {counterparty} for {target.experiment.title}"
-        if amount > target.delegated_limit:
+        why = _second_person(step.con, target, amount, counterparty)
+        if why:
             made = approvals.request_commitment(
                 step, target.experiment, amount, counterparty, day, target.known
             )
             step.said = (
-                f"{award} is above the delegated limit of {format_gbp(target.delegated_limit)}:"
-                f" it waits for a second fund manager as approval request #{made[1]}."
+                f"{award} {why}: it waits for a second fund manager as approval request #{made[1]}."
             )
             return made
         number = open_commitment(
@@ -138,6 +142,22 @@ def commit(
         return "commitment", number
 
     return perform(con, actor, Permission.COMMIT, request, change)
+
+
+def _second_person(
+    con: duckdb.DuckDBPyConnection, target: CommitTarget, amount: Decimal, counterparty: str
+) -> str:
+    """Why a commitment must wait for a second fund manager ('' when it need not): it is
+    above the delegated limit, or it would take a position past the declared appetite."""
+    if amount > target.delegated_limit:
+        return f"is above the delegated limit of {format_gbp(target.delegated_limit)}"
+    over = appetite.breaches(
+        con,
+        experiment_id=target.experiment.experiment_id,
+        amount=amount,
+        counterparty=counterparty,
+    )
+    return f"would breach the declared risk appetite ({'; '.join(over)})" if over else ""
 
 
 AGAINST_COMMITMENT = {

@@ -249,3 +249,40 @@ def test_the_page_is_in_a_fund_managers_menu_only(app, people, funded, menus):
     for role, person in people.by_role().items():
         app(person)
         assert ("Ring-fences and programmes" in menus[-1]) == (role is Role.FUND_MANAGER)
+
+
+# --- risk appetite ----------------------------------------------------------------------------
+
+
+def test_a_risk_appetite_is_declared_and_its_position_shown(app, con, people, funded):
+    at = section(app(people.manager, PAGE), "Risk appetite")
+    assert "No risk appetite is declared yet." in [i.value for i in at.info]
+    select(at, "Ring-fence").set_value(funded.ringfence_id).run()
+    field(at, "declare-appetite", "high").input("40")
+    field(at, "declare-appetite", "instrument").input("60")
+    field(at, "declare-appetite", "counterparty").input("15")
+    field(at, "declare-appetite", "reason").input("set by the board")
+    submit(at, "Declare risk appetite")
+
+    assert successes(at) == [
+        "Risk appetite of Innovation Fund declared as version 1: high-risk experiments 40.00%,"
+        " per instrument 60.00%, per counterparty 15.00%."
+    ]
+    shown = at.dataframe[-1].value
+    assert shown[["subject", "share_limit", "limit_amount"]].values.tolist() == [
+        ["High risk", "40.00%", D("400000.00")]
+    ]
+
+
+def test_a_bad_percentage_is_named_and_nothing_is_written(app, con, people, funded):
+    at = section(app(people.manager, PAGE), "Risk appetite")
+    before = counts(con)
+    select(at, "Ring-fence").set_value(funded.ringfence_id).run()
+    field(at, "declare-appetite", "high").input("140")
+    field(at, "declare-appetite", "instrument").input("60")
+    field(at, "declare-appetite", "counterparty").input("15")
+    field(at, "declare-appetite", "reason").input("set by the board")
+    submit(at, "Declare risk appetite")
+
+    assert errors(at) == ["high-risk share: must be at most 100%, not 140%"]
+    assert counts(con) == before

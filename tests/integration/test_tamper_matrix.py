@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from fund import audit, audit_anchor, audit_state, ledger, lifecycle, register, sessions, users
+from fund.board import appetite
 from fund.demo.accounts import mark_as_demo
 from fund.errors import PermissionDenied, RecordAltered, ValidationError, describe
 from fund.evidence import override, plans
@@ -165,6 +166,12 @@ CASES = {
         insert="INSERT INTO result_cell SELECT * REPLACE (false AS post) FROM result_cell"
         " WHERE treated",
     ),
+    # Risk appetite (migration 0009): the limits a commitment is held to.
+    "risk_appetite": Case(
+        alter="UPDATE risk_appetite SET counterparty_share = 99 WHERE appetite_id = 1",
+        insert="INSERT INTO risk_appetite SELECT * REPLACE (99 AS appetite_id, 99 AS version)"
+        " FROM risk_appetite WHERE appetite_id = 1",
+    ),
     "app_session": Case(
         alter="UPDATE app_session SET expires_at = expires_at + INTERVAL 30 DAY",
         insert="INSERT INTO app_session SELECT * REPLACE (99 AS session_id, 'forged' AS"
@@ -259,6 +266,17 @@ def every_record(con, people, funded):
         for group, mean in (("treated", "5.5"), ("comparison", "4.5"))
     ]
     evidence.record_summary(con, fm, contract, cells, key=key(), reason="evaluator's summary")
+    for share in ("50", "60"):  # two versions: the newest is referenced by nothing
+        appetite.declare_appetite(
+            con,
+            fm,
+            ringfence_id=funded.ringfence_id,
+            high_risk_share="40",
+            instrument_share=share,
+            counterparty_share="100",
+            reason="declared with the ring-fence",
+            key=key(),
+        )
     mark_as_demo(con, people.admin, key=key())
     users.reset_password(
         con, people.admin, username="board", password="a new passphrase", reason="lost", key=key()
