@@ -56,6 +56,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from fund import audit, audit_state, db, demo, ledger, portfolio, register, users  # noqa: E402
 from fund.auth import User, find_user  # noqa: E402
+from fund.board import pack as board_pack  # noqa: E402
+from fund.board import view as board_view  # noqa: E402
 from fund.demo import impact  # noqa: E402
 from fund.demo.catalogue import FI, MH, YP  # noqa: E402
 from fund.demo.outcomes import OUTCOMES, POOLS  # noqa: E402
@@ -1733,6 +1735,40 @@ def measure_sroi(con: duckdb.DuckDBPyConnection, people: Cast, runs: int) -> lis
 
 
 # ---------------------------------------------------------------------------------------
+# The board pack (issue 12)
+# ---------------------------------------------------------------------------------------
+
+PACK_SECONDS = 20.0  # the board pack, PDF and workbook, as at today at 1M entries
+
+
+def measure_board_pack(con: duckdb.DuckDBPyConnection, people: Cast) -> list[Row]:
+    """The board's view as at today (ledger, every map's Monte Carlo band, learning, risk),
+    then the whole pack: the view, its charts rendered by kaleido, the PDF and the workbook."""
+    began = time.perf_counter()
+    view = board_view.board(con, people.auditor)
+    read = time.perf_counter() - began
+    with tempfile.TemporaryDirectory() as out:
+        began = time.perf_counter()
+        board_pack.build_pack(con, people.auditor, None, Path(out))
+        seconds = time.perf_counter() - began
+    maps = view.sroi.maps
+    return [
+        Row(
+            f"board view as at today ({maps:,} maps in the band), once",
+            f"{read:.2f} s",
+        ),
+        Row(
+            "board pack as at today (view, charts, PDF and Excel), once",
+            f"{seconds:.1f} s",
+            f"{read:.2f} s (the view alone)",
+            times(seconds / read),
+            f"< {PACK_SECONDS:g} s",
+            verdict(seconds < PACK_SECONDS),
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def table(rows: list[Row]) -> str:
@@ -1825,6 +1861,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure_verify(con, people, few, "at 1M", target=True))
         say("measuring: the SROI of every experiment…")
         rows += measure_sroi(con, people, args.runs)
+        say("measuring: the board pack as at today…")
+        rows += measure_board_pack(con, people)
         say("measuring: the Portfolio page's server time, warm and cold…")
         con.close()  # the page's cold runs must be the only opening of the file
         rows += measure_pages(SCRATCH, people, few)

@@ -4,6 +4,7 @@ from fund.auth import Permission
 
 PAGES = [
     ("pages/portfolio.py", "Portfolio", ":material/dashboard:", Permission.READ_SUMMARY),
+    ("pages/board.py", "Board", ":material/groups:", Permission.READ_SUMMARY),
     ("pages/sroi.py", "SROI", ":material/volunteer_activism:", Permission.READ_SUMMARY),
     ("pages/evidence.py", "Evidence", ":material/biotech:", Permission.READ_LEDGER),
     ("pages/lessons.py", "Lessons", ":material/school:", Permission.READ_SUMMARY),

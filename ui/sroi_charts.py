@@ -8,30 +8,14 @@ labels, and what people type is shown as text, never as markup.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-_MONEY_AXIS = {"title": {"text": "£"}, "tickprefix": "£", "tickformat": ",.0f"}
-_RATIO_AXIS = {"title": {"text": "SROI ratio (£ of social value per £1 put in)"}}
+from fund import chart_style
+from fund.chart_style import MONEY_AXIS, RATIO_AXIS, text, vertical
+
 _LOW, _HIGH, _POINT = "#c0392b", "#2e86c1", "#1f4e79"
-
-
-def _layout(title: str, **axes: dict) -> dict:
-    return {
-        "title": {"text": title},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        "margin": {"t": 90, "b": 10, "l": 10, "r": 10},
-        "height": 440,
-        **axes,
-    }
-
-
-def text(value: object) -> str:
-    """User text as plotly shows it literally."""
-    return html.escape(str(value), quote=False)
 
 
 def values_by_year(frame: pd.DataFrame) -> go.Figure:
@@ -47,7 +31,7 @@ def values_by_year(frame: pd.DataFrame) -> go.Figure:
         )
         for outcome, part in frame.groupby("outcome", sort=False)
     ]
-    layout = _layout(
+    layout = chart_style.layout(
         "Value by year, stacked by outcome (before discounting)",
         xaxis={
             "title": {"text": "Year of the outcomes"},
@@ -55,7 +39,7 @@ def values_by_year(frame: pd.DataFrame) -> go.Figure:
             "categoryorder": "array",
             "categoryarray": years,
         },
-        yaxis={**_MONEY_AXIS, "rangemode": "tozero"},
+        yaxis={**MONEY_AXIS, "rangemode": "tozero"},
     )
     # Outcomes are named in sentences: their legend goes under the chart, one per line,
     # where it can be as long as it needs without running into the title.
@@ -88,9 +72,9 @@ def tornado(frame: pd.DataFrame, point: float) -> go.Figure:
             ("At the high value", high, _HIGH),
         )
     ]
-    layout = _layout(
+    layout = chart_style.layout(
         f"One-way sensitivity: the ratio at each assumption's low and high (point {point:.2f} : 1)",
-        xaxis=_RATIO_AXIS,
+        xaxis=RATIO_AXIS,
         yaxis={"title": {"text": "Assumption"}, "automargin": True, "type": "category"},
         height=max(320, 90 + 28 * len(names)),
         shapes=[vertical(point, _POINT, "solid"), vertical(1.0, "#7f8c8d", "dash")],
@@ -108,9 +92,9 @@ def monte_carlo(ratios: np.ndarray, above_one: float, point: float) -> go.Figure
         name="Draws",
         hovertemplate="Ratio %{x}<br>%{y:,} draws<extra></extra>",
     )
-    layout = _layout(
+    layout = chart_style.layout(
         f"Monte Carlo, {len(ratios):,} draws: P(ratio > 1) = {above_one:.1%}",
-        xaxis=_RATIO_AXIS,
+        xaxis=RATIO_AXIS,
         yaxis={"title": {"text": "Draws"}},
         shapes=[vertical(1.0, "#7f8c8d", "dash"), vertical(point, _POINT, "solid")],
         annotations=[
@@ -120,19 +104,6 @@ def monte_carlo(ratios: np.ndarray, above_one: float, point: float) -> go.Figure
         showlegend=False,
     )
     return go.Figure([histogram], layout=layout)
-
-
-def vertical(x: float, colour: str, dash: str) -> dict:
-    """A vertical line across a chart at ``x`` (a break-even, a target, no effect)."""
-    return {
-        "type": "line",
-        "x0": x,
-        "x1": x,
-        "yref": "paper",
-        "y0": 0,
-        "y1": 1,
-        "line": {"color": colour, "dash": dash, "width": 2},
-    }
 
 
 def _note(x: float, words: str) -> dict:

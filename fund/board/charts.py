@@ -8,36 +8,20 @@ and what people type is shown as text, never as markup.
 
 from __future__ import annotations
 
-import html
 import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from fund import chart_style
 from fund.board.social_return import Band
+from fund.chart_style import MONEY_AXIS, RATIO_AXIS, horizontal, text, vertical
 from fund.labels import INSTRUMENTS
 from fund.lessons.learning import LEVELS, NO_VERDICT, VERDICTS
 
-_MONEY_AXIS = {"title": {"text": "£"}, "tickprefix": "£", "tickformat": ",.0f"}
-_RATIO_AXIS = {"title": {"text": "SROI ratio (£ of social value per £1 put in)"}}
 _PAID, _COMMITTED, _PLAN, _LIMIT = "#1f4e79", "#2e86c1", "#7f8c8d", "#bdc3c7"
 _BREACHED, _BREAK_EVEN = "#c0392b", "#7f8c8d"
 _BY = {"programme": "Programme", "instrument": "Instrument"}
-
-
-def _layout(title: str, **axes: object) -> dict:
-    return {
-        "title": {"text": title},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        "margin": {"t": 90, "b": 10, "l": 10, "r": 10},
-        "height": 420,
-        **axes,
-    }
-
-
-def text(value: object) -> str:
-    """User text as plotly shows it literally."""
-    return html.escape(str(value), quote=False)
 
 
 def _pounds(values: pd.Series) -> list[float | None]:
@@ -66,10 +50,10 @@ def burn(frame: pd.DataFrame) -> go.Figure:
         for name, column, colour, dash in lines
         if frame[column].notna().any()
     ]
-    layout = _layout(
+    layout = chart_style.layout(
         "Money committed and paid against the plan, cumulative by month",
         xaxis={"title": {"text": "Month (by value date)"}, "type": "date"},
-        yaxis={**_MONEY_AXIS, "rangemode": "tozero"},
+        yaxis={**MONEY_AXIS, "rangemode": "tozero"},
     )
     return go.Figure(traces, layout=layout)
 
@@ -91,10 +75,10 @@ def sroi_band(band: Band, point: float) -> go.Figure:
         (point, f"point {point:.2f}", _PAID, "solid", 1, "left"),
         (1.0, "break-even 1 : 1", _BREAK_EVEN, "dash", 1, "left"),
     ]
-    layout = _layout(
+    layout = chart_style.layout(
         f"The fund's SROI ratio over {band.draws:,} draws: 90% between {band.p5:.2f} and "
         f"{band.p95:.2f}, P(ratio > 1) = {band.p_above_one:.1%}",
-        xaxis=_RATIO_AXIS,
+        xaxis=RATIO_AXIS,
         yaxis={"title": {"text": "Draws"}},
         shapes=[vertical(x, colour, dash) for x, _, colour, dash, _, _ in marks],
         annotations=[_note(x, words, row, side) for x, words, _, _, row, side in marks],
@@ -116,19 +100,25 @@ def sroi_by(frame: pd.DataFrame, by: str) -> go.Figure:
         textposition="outside",
         hovertemplate="%{x}<br>%{y:.2f} : 1<extra></extra>",
     )
-    layout = _layout(
+    layout = chart_style.layout(
         f"SROI ratio by {by}",
         xaxis={"title": {"text": _BY.get(by, by)}, "type": "category", "automargin": True},
-        yaxis={**_RATIO_AXIS, "rangemode": "tozero", "automargin": True},
+        yaxis={**RATIO_AXIS, "rangemode": "tozero", "automargin": True},
         shapes=[horizontal(1.0, _BREAK_EVEN, "dash")],
         showlegend=False,
     )
     return go.Figure([bar], layout=layout)
 
 
+SHOWN_PER_LIMIT = 5  # a chart of every counterparty would be pages long; the table has them
+
+
 def appetite(frame: pd.DataFrame) -> go.Figure:
-    """Each limit's position beside the most it may be, in £, a breached one in red.
-    ``frame`` is :func:`fund.board.appetite.position`."""
+    """Each limit's position beside the most it may be, in £, a breached one in red: the
+    largest :data:`SHOWN_PER_LIMIT` subjects of each limit (a limit is the same amount for
+    each of its subjects, so any breach is among them). ``frame`` is
+    :func:`fund.board.appetite.position`, largest first within each limit."""
+    frame = frame.groupby(["ringfence", "limit"], sort=False).head(SHOWN_PER_LIMIT)
     several = frame["ringfence"].nunique() > 1
     names = [
         _wrapped(f"{fence}: {limit}, {subject}" if several else f"{limit}: {subject}")
@@ -155,10 +145,10 @@ def appetite(frame: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y}<br>Position: £%{x:,.2f}<extra></extra>",
         ),
     ]
-    layout = _layout(
+    layout = chart_style.layout(
         "Position against the risk appetite"
         + (f": {sum(breached)} limit(s) breached" if any(breached) else ", no limit breached"),
-        xaxis={**_MONEY_AXIS, "rangemode": "tozero"},
+        xaxis={**MONEY_AXIS, "rangemode": "tozero"},
         yaxis={"title": {"text": "Limit"}, "type": "category", "automargin": True},
         height=max(320, 140 + 30 * sum(name.count("<br>") + 2 for name in names)),
     )
@@ -200,39 +190,13 @@ def _counts(figures: pd.DataFrame, names: dict[str, str], title: str, axis: str)
         textposition="outside",
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
-    layout = _layout(
+    layout = chart_style.layout(
         title,
         xaxis={"title": {"text": axis}, "type": "category"},
         yaxis={"title": {"text": "Experiments"}, "rangemode": "tozero"},
         showlegend=False,
     )
     return go.Figure([bar], layout=layout)
-
-
-def vertical(x: float, colour: str, dash: str) -> dict:
-    """A vertical line across a chart at ``x`` (a percentile, break-even)."""
-    return {
-        "type": "line",
-        "x0": x,
-        "x1": x,
-        "yref": "paper",
-        "y0": 0,
-        "y1": 1,
-        "line": {"color": colour, "dash": dash, "width": 2},
-    }
-
-
-def horizontal(y: float, colour: str, dash: str) -> dict:
-    """A horizontal line across a chart at ``y`` (break-even)."""
-    return {
-        "type": "line",
-        "y0": y,
-        "y1": y,
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
-        "line": {"color": colour, "dash": dash, "width": 2},
-    }
 
 
 def _note(x: float, words: str, row: int, side: str) -> dict:

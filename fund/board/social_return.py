@@ -22,6 +22,7 @@ import pandas as pd
 
 from fund.auth import User
 from fund.sroi import report, sensitivity, store
+from fund.sroi.discount import Schedule
 from fund.sroi.model import ImpactMap, Input
 
 DRAWS = 2_000  # enough for a 5–95% band to two decimals, quick enough for a page
@@ -102,8 +103,19 @@ def band(
     if not maps:
         return None
     weights = np.array([float(inputs[m.experiment_id]) for m in maps])
+    schedules: dict[tuple, Schedule] = {}  # maps share a few schedules: read each once
+    for m in maps:
+        key = (m.impact_map.discount, m.schedule_effective_from)
+        if key not in schedules:
+            schedules[key] = report.schedule_of(con, m)
     runs = sensitivity.monte_carlo_each(
-        ((_with_inputs(m, inputs[m.experiment_id]), report.schedule_of(con, m)) for m in maps),
+        (
+            (
+                _with_inputs(m, inputs[m.experiment_id]),
+                schedules[m.impact_map.discount, m.schedule_effective_from],
+            )
+            for m in maps
+        ),
         draws=draws,
         default_ranges=True,
     )

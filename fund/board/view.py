@@ -113,10 +113,22 @@ def _learning(
     con: duckdb.DuckDBPyConnection, actor: User, day: date, committed: Decimal
 ) -> Learning:
     figures = learned.learning(con, actor, as_of=day)
+    if figures.empty:  # no experiment yet by the day: nothing learned, nothing to divide
+        figures = pd.DataFrame([{name: _NOTHING.get(name, 0) for name in figures.columns}])
     return Learning(
         figures=figures,
         lessons_per_million=per_million(int(figures["lessons"].iloc[0]), committed),
     )
+
+
+# The learning figures of a fund with no experiment: counts are 0, quotients have none.
+_NOTHING = {
+    "share_with_lesson": None,
+    "median_days_to_lesson": None,
+    "paid": Decimal("0.00"),
+    "cost_per_lesson": None,
+    "highest_level": None,
+}
 
 
 def per_million(lessons: int, at_risk: Decimal) -> Decimal | None:

@@ -22,8 +22,10 @@ import click
 
 from fund import db
 from fund.cli import (
+    appetite,
     approvals,
     backup,
+    board,
     database,
     evidence,
     learning,
@@ -78,6 +80,7 @@ def _add_commands(group: click.Group) -> None:
         database,
         users,
         register,
+        appetite,
         money,
         approvals,
         reports,
@@ -88,6 +91,7 @@ def _add_commands(group: click.Group) -> None:
         verdict,
         lessons,
         learning,
+        board,
         proxies,
         backup,
     ):

@@ -20,6 +20,7 @@ from ui import sign_in as ui_sign_in
 MENU = {
     Role.FUND_MANAGER: [
         "Portfolio",
+        "Board",
         "SROI",
         "Evidence",
         "Lessons",
@@ -27,8 +28,8 @@ MENU = {
         "Experiments",
         "Ring-fences and programmes",
     ],
-    Role.AUDITOR: ["Portfolio", "SROI", "Evidence", "Lessons", "Audit"],
-    Role.BOARD_MEMBER: ["Portfolio", "SROI", "Lessons"],
+    Role.AUDITOR: ["Portfolio", "Board", "SROI", "Evidence", "Lessons", "Audit"],
+    Role.BOARD_MEMBER: ["Portfolio", "Board", "SROI", "Lessons"],
     Role.ADMIN: ["Admin"],
 }
 FIRST_TITLE = {

@@ -154,3 +154,14 @@ def test_a_board_member_sees_no_officials_names(built):
 def test_a_date_in_the_future_is_refused(built):
     with pytest.raises(ValidationError, match="as of"):
         board(built, user(built, Role.BOARD_MEMBER), db.today() + timedelta(days=1))
+
+
+def test_a_day_before_the_fund_began_shows_nothing_yet(built):
+    first = built.execute("SELECT min(created_at) FROM ringfence").fetchall()[0][0]
+    view = board(built, user(built, Role.BOARD_MEMBER), first.date() - timedelta(days=1))
+    assert view.money.ring_fence == view.money.committed == Decimal("0.00")
+    assert view.sroi.maps == 0 and view.sroi.band is None and view.sroi.ratio is None
+    assert view.learning.figure("lessons") == 0
+    assert view.learning.lessons_per_million is None
+    assert view.risk.appetite.empty and view.newest_lessons.empty
+    assert view.audit_head[0] < 10  # only the database's own first rows, if any

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from fund import audit, db, ledger, register
+from fund.board import appetite
 from fund.errors import PermissionDenied, ValidationError
 from fund.evidence import judgement, override, plans
 from fund.evidence.judgement import NO_PLAN, NO_REGISTERED_PLAN, REGISTERED
@@ -130,8 +131,9 @@ def test_an_experiment_without_results_has_no_verdict_to_override(con, people, f
 @pytest.fixture
 def version_seven(tmp_path, monkeypatch):
     """A database at schema version 7, before plans, holding a commitment: made by the ledger
-    as it was then, without the gate (whose tables do not exist yet)."""
+    as it was then, without the gate or the risk appetite (whose tables do not exist yet)."""
     monkeypatch.setattr(posting, "_open_to_money", lambda con, experiment: None)
+    monkeypatch.setattr(appetite, "breaches", lambda con, **commitment: [])
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     con.execute(
