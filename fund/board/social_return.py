@@ -4,7 +4,7 @@ many impact maps are incomplete, and a Monte Carlo band around the fund's ratio.
 The ratio is Σ present value ÷ Σ inputs (never an average of ratios), over the latest map
 of each experiment saved before the moment and the inputs its ledger held then. The band
 draws every map's ranged assumptions with common random numbers (the same uniform row for
-the i-th assumption of every map, :func:`fund.sroi.sensitivity.monte_carlo_each`), so the
+the i-th assumption of every map, :func:`fund.sroi.sensitivity.pooled`), so the
 fund's draw d is Σ ratioᵢ,d × inputsᵢ ÷ Σ inputsᵢ: maps' like assumptions move together,
 which is the cautious reading for a portfolio built on one body's proxies.
 """
@@ -108,23 +108,19 @@ def band(
         key = (m.impact_map.discount, m.schedule_effective_from)
         if key not in schedules:
             schedules[key] = report.schedule_of(con, m)
-    runs = sensitivity.monte_carlo_each(
-        (
+    ratios = sensitivity.pooled(
+        [
             (
                 _with_inputs(m, inputs[m.experiment_id]),
                 schedules[m.impact_map.discount, m.schedule_effective_from],
             )
             for m in maps
-        ),
+        ],
+        weights,
         draws=draws,
         default_ranges=True,
+        progress=progress,
     )
-    value = np.zeros(draws)
-    for done, (run, weight) in enumerate(zip(runs, weights, strict=True), start=1):
-        value += run.ratios * weight
-        if progress is not None:
-            progress(done / len(maps))
-    ratios = value / weights.sum()
     p5, p50, p95 = np.percentile(ratios, [5, 50, 95])
     return Band(
         draws=draws,

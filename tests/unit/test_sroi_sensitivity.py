@@ -549,3 +549,18 @@ def test_splitting_an_outcome_into_two_halves_leaves_the_result_unchanged(
     assert split.present_value == kept.present_value
     assert split.values_by_year == kept.values_by_year
     assert split.sroi_ratio == pytest.approx(kept.sroi_ratio, rel=1e-12)
+
+
+def test_pooled_is_the_weighted_mean_of_each_maps_draws():
+    """A fund's draws: each map's ratio weighted by its inputs, with the common random numbers
+    of monte_carlo_each, so pooling equals weighting each map's own draws by hand."""
+    maps = [example(0), example(1)]
+    each = list(sensitivity.monte_carlo_each(maps, draws=500, default_ranges=True))
+    weights = [3.0, 1.0]
+    heard: list[float] = []
+    pooled = sensitivity.pooled(
+        maps, weights, draws=500, default_ranges=True, progress=heard.append
+    )
+    by_hand = (each[0].ratios * 3.0 + each[1].ratios * 1.0) / 4.0
+    np.testing.assert_allclose(pooled, by_hand, rtol=1e-12)
+    assert heard[-1] == 1.0 and heard == sorted(heard)
