@@ -277,16 +277,6 @@ GROUP BY t.risk_rating, t.instrument, a.high_risk_share, a.instrument_share,
 """
 
 
-# Whether the experiment's ring-fence has declared an appetite: keyed look-ups only.
-_DECLARED = """
-SELECT 1 FROM experiment AS x
-JOIN programme AS p USING (programme_id)
-JOIN risk_appetite AS a USING (ringfence_id)
-WHERE x.experiment_id = ?
-LIMIT 1
-"""
-
-
 def normalised(counterparty: str) -> str:
     """How a counterparty is known: lower-cased, trimmed, inner spaces collapsed."""
     return " ".join(counterparty.lower().split())
@@ -299,8 +289,6 @@ def breaches(
     ``counterparty`` would take past their limit, each as a sentence; none when the
     experiment's ring-fence has no declared appetite."""
     amount = to_money(amount, "amount")
-    if not con.execute(_DECLARED, [experiment_id]).fetchall():
-        return []  # the common case needs no pass over the ring-fence's entries
     found = con.execute(
         _EXPOSURE, {"experiment": experiment_id, "party": normalised(counterparty)}
     ).fetchall()

@@ -317,7 +317,8 @@ def next_entry_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
 # reads by key, never by summing the ledger.
 _COMMIT_TARGET = """
 SELECT x.experiment_id, x.programme_id, p.ringfence_id, x.title, x.instrument,
-       r.delegated_limit, p.name, b.allocated, b.committed
+       r.delegated_limit, p.name, b.allocated, b.committed,
+       EXISTS (SELECT 1 FROM risk_appetite AS a WHERE a.ringfence_id = p.ringfence_id)
 FROM experiment AS x
 JOIN programme AS p USING (programme_id)
 JOIN ringfence AS r USING (ringfence_id)
@@ -342,6 +343,7 @@ class CommitTarget:
 
     experiment: ExperimentInfo
     delegated_limit: Decimal
+    appetite_declared: bool  # only then can a commitment breach a risk appetite
     known: Balances
 
 
@@ -360,7 +362,10 @@ def commit_target(con: duckdb.DuckDBPyConnection, experiment_id: object) -> Comm
     _open_to_money(con, experiment)
     programme = ProgrammeState(programme_id=row[1], name=row[6], allocated=row[7], committed=row[8])
     return CommitTarget(
-        experiment=experiment, delegated_limit=row[5], known=Balances(programmes=(programme,))
+        experiment=experiment,
+        delegated_limit=row[5],
+        appetite_declared=row[9],
+        known=Balances(programmes=(programme,)),
     )
 
 

@@ -151,6 +151,8 @@ def _second_person(
     above the delegated limit, or it would take a position past the declared appetite."""
     if amount > target.delegated_limit:
         return f"is above the delegated limit of {format_gbp(target.delegated_limit)}"
+    if not target.appetite_declared:
+        return ""
     over = appetite.breaches(
         con,
         experiment_id=target.experiment.experiment_id,

@@ -7,18 +7,20 @@ database made before plans existed (schema version 7) keeps its money moving.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import duckdb
 import pytest
 
 from fund import audit, db, ledger, register
-from fund.board import appetite
 from fund.errors import PermissionDenied, ValidationError
 from fund.evidence import judgement, override, plans
 from fund.evidence.judgement import NO_PLAN, NO_REGISTERED_PLAN, REGISTERED
 from fund.ledger import posting
 from tests.conftest import FULL_PLAN, build_people, build_portfolio, key
+
+TARGET = posting._COMMIT_TARGET  # the commitment's target as the ledger reads it now
 
 
 def row_of(con, experiment_id: int, **kwargs):
@@ -133,7 +135,8 @@ def version_seven(tmp_path, monkeypatch):
     """A database at schema version 7, before plans, holding a commitment: made by the ledger
     as it was then, without the gate or the risk appetite (whose tables do not exist yet)."""
     monkeypatch.setattr(posting, "_open_to_money", lambda con, experiment: None)
-    monkeypatch.setattr(appetite, "breaches", lambda con, **commitment: [])
+    before_appetite = re.sub(r"EXISTS \(SELECT 1 FROM risk_appetite[^)]*\)", "FALSE", TARGET)
+    monkeypatch.setattr(posting, "_COMMIT_TARGET", before_appetite)
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     con.execute(
