@@ -26,8 +26,9 @@ from fund.board.view import board
 
 Progress = Callable[[float, str], None]
 _READ = 0.4  # the share of the work that reading the view takes; drawing the PDF is the rest
-# Figures the PDF prints in its own table (the position against each limit), not as rows.
-_TABLED = "risk.appetite."
+# Figures the PDF prints in tables of their own (a row per programme, instrument or limit),
+# not as rows of the section's list.
+_TABLED = ("risk.appetite.", "money.programme.", "sroi.programme.", "sroi.instrument.")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,6 +23,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode
 from PIL import Image
 
+from fund import labels
 from fund.board import charts
 from fund.board.view import BoardView
 from fund.db import BOOKS_TIMEZONE, utc_now
@@ -206,6 +207,10 @@ def _section(pdf: _Pack, view: BoardView, section: str, rows: list[tuple[str, st
     _heading(pdf, section, 16)
     if rows:
         _table(pdf, ["Figure", "Value"], [[label, value] for _, label, value in rows], (3, 2))
+    if section == "Money":
+        _money_by_programme(pdf, view)
+    if section == "Social return":
+        _sroi_by(pdf, view)
     if section == "Risk":
         _risk(pdf, view)
     if section == "Lessons digest":
@@ -243,6 +248,48 @@ def _table(
 def _none(pdf: _Pack, words: str) -> None:
     _say(pdf, words, 6)
     pdf.ln(3)
+
+
+def _money_by_programme(pdf: _Pack, view: BoardView) -> None:
+    _heading(pdf, "By programme", 12)
+    held = view.money.by_programme
+    if held.empty:
+        _none(pdf, "No programme by this date.")
+        return
+    several = held["ringfence"].nunique() > 1
+    columns = ("allocated", "committed", "paid", "available")
+    rows = [
+        [
+            _text(f"{r['ringfence']}: {r['programme']}" if several else r["programme"]),
+            *(_money(r[column]) for column in columns),
+        ]
+        for _, r in held.iterrows()
+    ]
+    headings = ["Programme", "Allocated", "Committed", "Paid", "Available"]
+    _table(pdf, headings, rows, (5, 2.5, 2.5, 2.5, 2.5))
+
+
+def _sroi_by(pdf: _Pack, view: BoardView) -> None:
+    for by, frame in (
+        ("programme", view.sroi.by_programme),
+        ("instrument", view.sroi.by_instrument),
+    ):
+        if frame.empty:
+            continue
+        _heading(pdf, f"By {by}", 12)
+        rows = [
+            [
+                _text(r[by]),
+                labels.ratio(None if pd.isna(r["sroi_ratio"]) else float(r["sroi_ratio"])),
+                _money(r["inputs"]),
+                _money(r["present_value"]),
+                f"{int(r['experiments']):,}",
+                f"{int(r['incomplete']):,}",
+            ]
+            for _, r in frame.iterrows()
+        ]
+        headings = [by.capitalize(), "SROI ratio", "Inputs", "Present value", "Maps", "Incomplete"]
+        _table(pdf, headings, rows, (4.2, 2, 2.8, 2.8, 1.4, 2.4))
 
 
 def _risk(pdf: _Pack, view: BoardView) -> None:

@@ -50,7 +50,21 @@ def money() -> Money:
             "planned": pd.Series([Decimal("208333.33"), Decimal("416666.67")], dtype=object),
         }
     )
-    programmes = pd.DataFrame({"ringfence": ["Calderbrook Innovation Risk Fund"]})
+    programmes = pd.DataFrame(
+        {
+            "ringfence": ["Calderbrook Innovation Risk Fund"],
+            "programme": ["Mental health"],
+            **{
+                column: [Decimal(amount)]
+                for column, amount in (
+                    ("allocated", "3000000.00"),
+                    ("committed", "1500000.00"),
+                    ("paid", "150000.00"),
+                    ("available", "1500000.00"),
+                )
+            },
+        }
+    )
     pounds = {
         name: Decimal(amount)
         for name, amount in {
@@ -74,12 +88,26 @@ def money() -> Money:
     )
 
 
+def sliced(by: str, name: str) -> pd.DataFrame:
+    """The SROI of one programme or instrument, as :func:`fund.sroi.report.positions` gives it."""
+    return pd.DataFrame(
+        {
+            by: [name],
+            "sroi_ratio": [2.4],
+            "inputs": [Decimal("500000.00")],
+            "present_value": [Decimal("1200000.00")],
+            "experiments": [3],
+            "incomplete": [0],
+        }
+    )
+
+
 def social_return() -> SocialReturn:
     ratios = np.linspace(1.5, 3.3, 400)
     return SocialReturn(
         fund=pd.DataFrame({"experiments": [3], "incomplete": [0], "sroi_ratio": [2.4]}),
-        by_programme=pd.DataFrame({"programme": ["Mental health"], "sroi_ratio": [2.4]}),
-        by_instrument=pd.DataFrame({"instrument": ["Small grant"], "sroi_ratio": [2.4]}),
+        by_programme=sliced("programme", "Mental health"),
+        by_instrument=sliced("instrument", "Small grant"),
         experiments=pd.DataFrame(),
         band=Band(draws=400, seed=1, p5=1.6, p50=2.4, p95=3.2, p_above_one=1.0, ratios=ratios),
     )
@@ -182,6 +210,13 @@ def test_every_section_and_figure_is_in_the_pack(pack: tuple[Path, list]) -> Non
         assert value in words
     assert "Experiments awaiting a decision" in words
     assert "Affordable credit zone in the town centre" in words
+
+
+def test_programmes_and_instruments_are_tables_of_their_own(pack: tuple[Path, list]) -> None:
+    text = " ".join(text_of(pack[0]).split())
+    assert "Programme Allocated Committed Paid Available" in text
+    assert "Mental health £3,000,000.00 £1,500,000.00 £150,000.00 £1,500,000.00" in text
+    assert "Small grant 2.40 : 1 £500,000.00 £1,200,000.00 3 0" in text
 
 
 def test_typed_text_is_printed_as_typed_and_a_long_lesson_is_cut_at_a_word(
