@@ -34,13 +34,16 @@ def section(con: duckdb.DuckDBPyConnection, user: User, view: BoardView) -> None
         key="board-experiment",
         help="Experiments with an impact map by the date. Type to search.",
     )
-    found = session.attempt(report.report, con, user, chosen, int(versions[chosen]))
+    found = session.attempt(
+        report.report, con, user, chosen, int(versions[chosen]), cutoff=view.cutoff
+    )
     if found is None:
         return
     st.caption(
         format.plain(
-            f"Version {found.stored.version} of its impact map, the latest by the date; inputs"
-            f" as its ledger and partners hold them now. Ratio {labels.ratio(found.result.sroi_ratio)}."
+            f"Version {found.stored.version} of its impact map, the latest by the date, on the"
+            " money its ledger had paid by then (partners' match funding as it stands now)."
+            f" Ratio {labels.ratio(found.result.sroi_ratio)}."
         )
     )
     if found.result.sroi_ratio is None:

@@ -153,7 +153,7 @@ fence AS (
 ),
 held AS (
     SELECT m.ringfence_id, m.commitment_id, x.risk_rating, x.instrument, c.counterparty,
-           regexp_replace(lower(trim(c.counterparty)), '\\s+', ' ', 'g') AS party,
+           counterparty_key(c.counterparty) AS party,
            sum(m.committed) AS committed
     FROM moved AS m
     JOIN commitment AS c USING (commitment_id)
@@ -239,7 +239,9 @@ def position_as_at(
 
 
 # What a new commitment to one experiment is judged against: the latest appetite of its
-# ring-fence, its ceiling now, and the three positions the commitment would add to.
+# ring-fence, its ceiling now, and the three positions the commitment would add to, with the
+# commitments still waiting for approval counted in (a second person may approve any of
+# them). A counterparty is known as the position knows it, by the same SQL expression.
 _EXPOSURE = """
 WITH target AS (
     SELECT x.risk_rating, x.instrument, p.ringfence_id
@@ -254,32 +256,37 @@ appetite AS (
 held AS (
     SELECT f.committed, f.ceiling_moved, x.risk_rating, x.instrument, c.counterparty,
            c.commitment_id,
-           regexp_replace(lower(trim(c.counterparty)), '\\s+', ' ', 'g') AS party
+           counterparty_key(c.counterparty) AS party
     FROM ledger_effect AS f
     JOIN target AS t USING (ringfence_id)
     LEFT JOIN commitment AS c USING (commitment_id)
     LEFT JOIN experiment AS x USING (experiment_id)
     WHERE f.kind IN ('commitment', 'decommitment', 'ringfence_virement')
+    UNION ALL  -- commitments waiting for a second person count as if made: each may be
+    SELECT q.amount, 0, x.risk_rating, x.instrument, q.counterparty, NULL,
+           counterparty_key(q.counterparty)
+    FROM approval_request AS q
+    JOIN experiment AS x USING (experiment_id)
+    JOIN programme AS p ON p.programme_id = x.programme_id
+    JOIN target AS t ON t.ringfence_id = p.ringfence_id
+    WHERE q.kind = 'commitment'
+      AND NOT EXISTS (SELECT 1 FROM approval_decision AS d WHERE d.request_id = q.request_id)
 )
 SELECT t.risk_rating = 'high', t.instrument,
        a.high_risk_share, a.instrument_share, a.counterparty_share,
        CAST(r.declared_amount + coalesce(sum(h.ceiling_moved), 0) AS DECIMAL(18, 2)),
        coalesce(sum(h.committed) FILTER (WHERE h.risk_rating = 'high'), 0),
        coalesce(sum(h.committed) FILTER (WHERE h.instrument = t.instrument), 0),
-       coalesce(sum(h.committed) FILTER (WHERE h.party = $party), 0),
-       arg_min(h.counterparty, h.commitment_id) FILTER (WHERE h.party = $party)
+       coalesce(sum(h.committed) FILTER (WHERE h.party = p.party), 0),
+       arg_min(h.counterparty, coalesce(h.commitment_id, $last)) FILTER (WHERE h.party = p.party)
 FROM target AS t
 JOIN appetite AS a USING (ringfence_id)
 JOIN ringfence AS r USING (ringfence_id)
+CROSS JOIN (SELECT counterparty_key($party) AS party) AS p
 LEFT JOIN held AS h ON TRUE
 GROUP BY t.risk_rating, t.instrument, a.high_risk_share, a.instrument_share,
-         a.counterparty_share, r.declared_amount
+         a.counterparty_share, r.declared_amount, p.party
 """
-
-
-def normalised(counterparty: str) -> str:
-    """How a counterparty is known: lower-cased, trimmed, inner spaces collapsed."""
-    return " ".join(counterparty.lower().split())
 
 
 def breaches(
@@ -290,7 +297,9 @@ def breaches(
     experiment's ring-fence has no declared appetite."""
     amount = to_money(amount, "amount")
     found = con.execute(
-        _EXPOSURE, {"experiment": experiment_id, "party": normalised(counterparty)}
+        _EXPOSURE,
+        # a name is shown as first spelt: by the oldest commitment, else a waiting request
+        {"experiment": experiment_id, "party": counterparty, "last": 2**62},
     ).fetchall()
     if not found:
         return []

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pandas as pd
 
 from fund.db import frame
+from fund.money import PENNY
 from fund.portfolio import leverage
 
 # Every entry recorded before $cutoff, with the balances it moves.
@@ -143,7 +144,7 @@ def plan_period(financial_years: str) -> tuple[date, date] | None:
 
 def with_plan(burn: pd.DataFrame, ring_fence: Decimal, financial_years: str) -> pd.DataFrame:
     """The burn with ``planned``: the ring-fence spent evenly by month over its declared
-    years, cumulative to each month's end, to the penny (None outside a known plan)."""
+    years, cumulative to each month's end, half-up to the penny (None without a known plan)."""
     period = plan_period(financial_years)
     if period is None or burn.empty:
         return burn.assign(planned=pd.Series([None] * len(burn), dtype=object))
@@ -151,5 +152,5 @@ def with_plan(burn: pd.DataFrame, ring_fence: Decimal, financial_years: str) -> 
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     month_index = [(m.year - first.year) * 12 + m.month - first.month + 1 for m in burn["month"]]
     elapsed = [min(max(index, 0), months) for index in month_index]
-    planned = [(ring_fence * n / months).quantize(Decimal("0.01")) for n in elapsed]
+    planned = [(ring_fence * n / months).quantize(PENNY, rounding=ROUND_HALF_UP) for n in elapsed]
     return burn.assign(planned=pd.Series(planned, dtype=object))

@@ -22,7 +22,7 @@ from fund.auth import User
 from fund.board import figures as board_figures
 from fund.board import pdf, workbook
 from fund.board.figures import Figure
-from fund.board.view import board
+from fund.board.view import board, without_names
 
 Progress = Callable[[float, str], None]
 _READ = 0.4  # the share of the work that reading the view takes; drawing the PDF is the rest
@@ -54,6 +54,7 @@ def build_pack(
     done, what is next)."""
     tell = progress or (lambda share, words: None)
     view = board(con, actor, as_at, progress=lambda share, words: _reading(tell, share, words))
+    view = without_names(view)  # the pack goes to the board, whoever made it
     figs = board_figures.figures(view)
     manifest = board_figures.manifest(view)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ now: partners' match funding and an experiment's phase and risk rating.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -107,6 +107,22 @@ def board(
 
 
 _PEOPLE = Permission.READ_PEOPLE
+NAMES = ("official", "recorded_by")  # the people a board member does not see named
+
+
+def without_names(view: BoardView) -> BoardView:
+    """The view as a board member reads it, whoever read it: what goes to the board (the
+    pack) names no official, even when a fund manager or an auditor made it."""
+
+    def unnamed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.drop(columns=[name for name in NAMES if name in frame.columns])
+
+    return replace(
+        view,
+        newest_lessons=unnamed(view.newest_lessons),
+        transferable_lessons=unnamed(view.transferable_lessons),
+        risk=replace(view.risk, awaiting_decision=unnamed(view.risk.awaiting_decision)),
+    )
 
 
 def _learning(

@@ -148,18 +148,21 @@ def _second_person(
     con: duckdb.DuckDBPyConnection, target: CommitTarget, amount: Decimal, counterparty: str
 ) -> str:
     """Why a commitment must wait for a second fund manager ('' when it need not): it is
-    above the delegated limit, or it would take a position past the declared appetite."""
+    above the delegated limit, or it would take a position past the declared appetite, or
+    both, and the approver is told every reason."""
+    reasons = []
     if amount > target.delegated_limit:
-        return f"is above the delegated limit of {format_gbp(target.delegated_limit)}"
-    if not target.appetite_declared:
-        return ""
-    over = appetite.breaches(
-        con,
-        experiment_id=target.experiment.experiment_id,
-        amount=amount,
-        counterparty=counterparty,
-    )
-    return f"would breach the declared risk appetite ({'; '.join(over)})" if over else ""
+        reasons.append(f"is above the delegated limit of {format_gbp(target.delegated_limit)}")
+    if target.appetite_declared:
+        over = appetite.breaches(
+            con,
+            experiment_id=target.experiment.experiment_id,
+            amount=amount,
+            counterparty=counterparty,
+        )
+        if over:
+            reasons.append(f"would breach the declared risk appetite ({'; '.join(over)})")
+    return " and ".join(reasons)
 
 
 AGAINST_COMMITMENT = {

@@ -21,3 +21,7 @@ CREATE TABLE risk_appetite (
     reason             VARCHAR NOT NULL,
     UNIQUE (ringfence_id, version)
 );
+
+-- How a counterparty is known across commitments and requests: its name lower-cased, trimmed,
+-- inner runs of spaces collapsed. One definition for the position and the four-eyes check.
+CREATE MACRO counterparty_key(name) AS regexp_replace(lower(trim(name)), '\s+', ' ', 'g');

@@ -60,15 +60,23 @@ ORDER BY 1, 2, 3
 
 
 def ledger_inputs(
-    con: duckdb.DuckDBPyConnection, experiment_id: int | None = None, *, detailed: bool = True
+    con: duckdb.DuckDBPyConnection,
+    experiment_id: int | None = None,
+    *,
+    detailed: bool = True,
+    cutoff: datetime | None = None,
 ) -> dict[int, tuple[Input, ...]]:
     """Every experiment's inputs (or one's), each saying where its figure comes from: each
     commitment's payments less recoveries, or (not ``detailed``, for a reader of summaries
-    who may not read the ledger) their total as one line, and each partner's match funding."""
+    who may not read the ledger) their total as one line, and each partner's match funding.
+    Given a ``cutoff``, the payments and recoveries recorded before it."""
     found: dict[int, list[Input]] = defaultdict(list)
     paid: dict[int, list[Input]] = defaultdict(list)
+    sql, params = _INPUTS, {"experiment": experiment_id}
+    if cutoff is not None:
+        sql, params = as_at(_INPUTS), params | {"cutoff": cutoff}
     for experiment, origin, ref, name, amount, paid_in, recovered in con.execute(
-        _INPUTS, {"experiment": experiment_id}
+        sql, params
     ).fetchall():
         made = _input(origin, ref, name, amount, paid_in, recovered)
         (paid if origin == 0 and not detailed else found)[experiment].append(made)
@@ -106,9 +114,11 @@ def report(
     actor: User,
     experiment_id: object,
     version: object = None,
+    *,
+    cutoff: datetime | None = None,
 ) -> Report | None:
     """The experiment's SROI by a version of its map (the latest by default); None when it
-    has no impact map yet."""
+    has no impact map yet. Given a ``cutoff``, on the inputs its ledger held just before it."""
     user = require(con, actor, Permission.READ_SUMMARY)
     experiment = register.experiment(con, experiment_id)
     number = None if version in (None, "") else register.parse_id(version, "version")
@@ -120,7 +130,7 @@ def report(
     if not may(user.role, Permission.READ_PEOPLE):
         stored = replace(stored, saved_by="")  # board members read summaries, not names
     detailed = may(user.role, Permission.READ_LEDGER)  # board members read the total paid
-    inputs = ledger_inputs(con, experiment.experiment_id, detailed=detailed)
+    inputs = ledger_inputs(con, experiment.experiment_id, detailed=detailed, cutoff=cutoff)
     inputs = inputs.get(experiment.experiment_id, ())
     impact_map = replace(stored.impact_map, inputs=inputs)
     schedule = schedule_of(con, stored)

@@ -327,3 +327,26 @@ def test_a_limit_never_exceeds_its_share_and_headroom_is_what_is_left(con, peopl
         assert exact - Decimal("0.01") < row.limit_amount <= exact
         assert row.headroom == row.limit_amount - row.position
         assert row.breached == (row.position > row.limit_amount)
+
+
+def test_an_approver_is_told_every_reason_and_waiting_requests_count(con, people, funded):
+    """A commitment above the delegated limit that also breaches says both; one waiting for
+    approval counts towards the limits, so two that each fit cannot together slip past."""
+    declare(con, people, funded, counterparty="1.5")  # £15,000.00 per counterparty
+    both = commit(con, people, funded, "pbr_contract", "16000", "Youth Trust")
+    assert "is above the delegated limit of £10,000.00 and would breach" in both.said
+    withdrawn = ledger.decide(
+        con,
+        people.manager,
+        request_id=both.entity_id,
+        approve=False,
+        reason="too much at once",
+        key=key(),
+    )
+    assert "withdrawn" in withdrawn.said
+    above = commit(con, people, funded, "pbr_contract", "12000", "Youth Trust")
+    assert above.entity == "approval request" and "risk appetite" not in above.said
+    within = commit(con, people, funded, "small_grant", "4000", " youth   TRUST")
+    assert within.entity == "approval request"  # £12,000 waiting + £4,000 > £15,000
+    assert "Per counterparty limit for Youth Trust" in within.said
+    assert "£16,000.00 after this commitment" in within.said

@@ -9,10 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import openpyxl
+import pypdf
 import pytest
 
 from fund import db, demo
 from fund.auth import Role, find_user
+from fund.board.pack import build_pack
 from fund.board.view import board
 from fund.errors import ValidationError
 from fund.ledger import service
@@ -111,7 +114,7 @@ def test_maps_lessons_and_audit_head_as_at_the_day(built, day):
 def test_an_entry_posted_after_a_day_never_shows_as_at_that_day(built):
     """A payment recorded now, dated back before every chosen day, moves only today's view."""
     manager = user(built, Role.FUND_MANAGER)
-    before = {day: board(built, manager, day).money for day in DATES}
+    before = {day: board(built, manager, day) for day in DATES}
     commitment = built.execute(
         "SELECT c.commitment_id FROM commitment AS c JOIN commitment_balance AS b"
         " USING (commitment_id) WHERE b.committed - b.paid >= 100 ORDER BY 1 LIMIT 1"
@@ -126,9 +129,13 @@ def test_an_entry_posted_after_a_day_never_shows_as_at_that_day(built):
         on=DATES[0] - timedelta(days=30),
     )
     for day in DATES:
-        after = board(built, manager, day).money
-        assert (after.paid, after.committed) == (before[day].paid, before[day].committed)
-        assert after.burn.equals(before[day].burn)
+        after, then = board(built, manager, day), before[day]
+        assert (after.money.paid, after.money.committed) == (then.money.paid, then.money.committed)
+        assert after.money.burn.equals(then.money.burn)
+        assert after.sroi.fund.equals(then.sroi.fund)  # the SROI's inputs too
+        assert after.sroi.experiments.equals(then.sroi.experiments)
+        assert after.risk.appetite.equals(then.risk.appetite)
+        assert after.audit_head == then.audit_head
     assert board(built, manager).money.paid == by_hand(built, db.today())["paid"]
 
 
@@ -165,3 +172,24 @@ def test_a_day_before_the_fund_began_shows_nothing_yet(built):
     assert view.learning.lessons_per_million is None
     assert view.risk.appetite.empty and view.newest_lessons.empty
     assert view.audit_head[0] < 10  # only the database's own first rows, if any
+
+
+def test_a_pack_made_by_a_fund_manager_names_no_official(built, tmp_path):
+    """The pack goes to the board, so it names nobody, whoever made it; the manager's own view
+    does name the officials (the control)."""
+    manager = user(built, Role.FUND_MANAGER)
+    assert "official" in board(built, manager, TODAY).newest_lessons.columns
+    made = build_pack(built, manager, TODAY, tmp_path)
+    people = {name for (name,) in built.execute("SELECT official FROM experiment").fetchall()}
+    people |= {name for (name,) in built.execute("SELECT display_name FROM app_user").fetchall()}
+    cells = [
+        str(cell)
+        for sheet in openpyxl.load_workbook(made.workbook).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    ]
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(made.pdf).pages)
+    for name in people:
+        assert not any(name in cell for cell in cells), name
+        assert name not in " ".join(text.split()), name

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund.board.appetite import limit_amount, normalised, parse_share
+from fund.board.appetite import limit_amount, parse_share
 from fund.errors import ValidationError
 
 
@@ -54,7 +54,3 @@ def test_a_share_that_is_not_a_percentage_is_refused_naming_the_field(typed, rul
 def test_a_limit_is_rounded_down_to_the_penny():
     assert limit_amount(Decimal("123456.79"), Decimal("33.33")) == Decimal("41148.14")
     assert limit_amount(Decimal("1000000.00"), Decimal("16.00")) == Decimal("160000.00")
-
-
-def test_a_counterparty_is_known_whatever_its_case_and_spacing():
-    assert normalised("  Youth   TRUST ") == normalised("youth trust") == "youth trust"
