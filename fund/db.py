@@ -165,7 +165,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # Migrations that need a step SQL alone cannot take, run in the migration's transaction:
 # "module:function" (imported only then, as those modules import this one).
-_FINISH = {3: "fund.audit:record_baseline", 6: "fund.sroi.reference:seed"}
+_FINISH = {
+    3: "fund.audit:record_baseline",
+    6: "fund.sroi.reference:seed",
+    10: "fund.ledger.effects:install",
+}
 
 
 def _finish(con: duckdb.DuckDBPyConnection, target: str) -> None:
@@ -177,10 +181,6 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
 
-# Connections (by id) inside :func:`batch`: their service calls join its one transaction.
-_BATCHED: set[int] = set()
-
-
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Exactly one transaction: commit on success, roll back and re-raise on any error.
@@ -189,11 +189,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     swallowed inside this block. A race with another session becomes a clear
     :class:`DatabaseBusy` ("try again"): a write-write conflict, and a duplicate key that no
     service turned into its own refusal first (another session saved the same key since
-    this transaction began). Inside :func:`batch` it joins the batch's transaction.
+    this transaction began).
     """
-    if id(con) in _BATCHED:
-        yield con
-        return
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
@@ -221,21 +218,6 @@ def duplicate_key(error: duckdb.ConstraintException) -> bool:
     CHECK, NOT NULL or foreign key is a missing validation and stays an internal error.
     """
     return "Duplicate key" in str(error)
-
-
-@contextmanager
-def batch(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Many service calls as one all-or-nothing transaction, as an import needs.
-
-    Each call still checks its permission, idempotency key and invariants and appends its
-    own audit row; only the commit is shared, so the first refusal undoes the whole batch.
-    """
-    with transaction(con):
-        _BATCHED.add(id(con))
-        try:
-            yield con
-        finally:
-            _BATCHED.discard(id(con))
 
 
 # The tables that take many rows in one statement: their columns as Arrow types (given, not

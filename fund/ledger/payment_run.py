@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from fund import db, register
+from fund import register
 from fund.auth import User
 from fund.errors import NotFound, RingfenceError, RowRefused, RowsRefused, ValidationError
 from fund.ledger import posting
@@ -296,15 +296,13 @@ def pay_run(
         movements = each_row(lambda p: _allowed(p, books), [(i + 1, payments[i]) for i, _ in steps])
         if unread:
             raise _Unread  # the payments pass the rules, but the run is refused: roll back
-        ids = posting.next_entry_ids(con, len(steps))
-        rows = [
-            [entry_id, step.seq, *posting.entry_fields(step, movement, payments[i].value_date)]
-            for entry_id, (i, step), movement in zip(ids, steps, movements, strict=True)
-        ]
-        db.insert_all(con, "ledger_entry", posting.ENTRY_COLUMNS, rows)
-        texts = posting.entry_texts(con, steps[0][1].seq, steps[-1][1].seq)
-        for _, step in steps:
-            step.entry_texts.append(texts[step.seq])
+        ids = posting.append(
+            con,
+            [
+                (step, movement, payments[i].value_date)
+                for (i, step), movement in zip(steps, movements, strict=True)
+            ],
+        )
         return [("ledger entry", entry_id) for entry_id in ids]
 
     try:

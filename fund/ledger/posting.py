@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import duckdb
 
-from fund.audit import canonical_text
+from fund import db
 from fund.errors import NotFound, ValidationError
 from fund.ledger.rules import (
     ALLOCATED,
@@ -24,6 +24,7 @@ from fund.ledger.rules import (
     Movement,
     ProgrammeState,
     RingfenceState,
+    Terms,
     after,
     breaches,
 )
@@ -31,26 +32,32 @@ from fund.money import ZERO
 from fund.register import ExperimentInfo, Instrument, ProgrammeInfo, parse_id
 from fund.unit_of_work import Step
 
-# Point reads of the ``ledger_effect`` view (the one definition of which kind feeds which
-# balance), so that DuckDB filters the ledger by id (with the commitment index) instead of
-# aggregating every balance first as the ``*_balance`` views do for reports.
-_STATE_FIGURES = """
-count(*), any_value(ringfence_id), any_value(programme_id),
-coalesce(sum(committed), 0), coalesce(sum(paid), 0), coalesce(sum(recovered), 0),
-coalesce(sum(written_off), 0)
+# A commitment's booking, balances and terms (see :class:`Terms`), for one commitment or a
+# payment run's many: the same query, filtered by key (one id: an index lookup of the ledger)
+# or by a list (one pass over it). Only the two fixed filters below are formatted in.
+_BOOKED = """
+WITH state AS (
+    SELECT commitment_id, any_value(ringfence_id) AS ringfence_id,
+           any_value(programme_id) AS programme_id,
+           coalesce(sum(committed), 0) AS committed, coalesce(sum(paid), 0) AS paid,
+           coalesce(sum(recovered), 0) AS recovered, coalesce(sum(written_off), 0) AS written_off
+    FROM ledger_effect
+    WHERE {which}
+    GROUP BY commitment_id
+)
+SELECT s.commitment_id, s.ringfence_id, s.programme_id, s.committed, s.paid, s.recovered,
+       s.written_off, x.instrument, list_contains($may_return_more, x.instrument),
+       k.contract_id, k.name, k.earned,
+       greatest(k.earned, s.paid - s.recovered), k.by_metric
+FROM state AS s
+JOIN commitment AS c USING (commitment_id)
+JOIN experiment AS x USING (experiment_id)
+LEFT JOIN pbr_card_earned AS k USING (commitment_id)
 """
-# Only the fixed _STATE_FIGURES fragment is formatted in.
-_COMMITMENT_STATE = f"SELECT {_STATE_FIGURES} FROM ledger_effect WHERE commitment_id = ?"  # noqa: S608
-# Many commitments at once (a payment run): one pass over the ledger instead of a lookup each.
-_COMMITMENT_STATES = f"""
-SELECT commitment_id, {_STATE_FIGURES} FROM ledger_effect
-WHERE commitment_id IN (SELECT unnest(?::BIGINT[]))
-GROUP BY commitment_id
-"""  # noqa: S608
-_RECOVERABLE_GAINS = """
-SELECT x.instrument = 'social_venture' FROM experiment AS x
-WHERE x.experiment_id = (SELECT c.experiment_id FROM commitment AS c WHERE c.commitment_id = ?)
-"""
+_ONE = _BOOKED.format(which="commitment_id = $ids[1]")
+_MANY = _BOOKED.format(which="commitment_id IN (SELECT unnest($ids))")
+# The instruments whose commitments may return more than was paid (a venture's gains).
+MAY_RETURN_MORE = [Instrument.SOCIAL_VENTURE.value]
 # Programme and ring-fence balances are kept current by every posting (see _KEEP), so a
 # write reads them by key instead of summing a whole programme's entries.
 _PROGRAMME_STATE = """
@@ -86,19 +93,9 @@ class Booked:
     state: CommitmentState
 
 
-def gains_matter(movements: list[Movement]) -> bool:
-    """Whether the instrument can change a verdict: only money coming back, a write-off or a
-    payment reversed can break ``recoveries_within_payments``; otherwise the weaker form of
-    that rule (a venture's) is checked, which every other movement keeps if it held before."""
-    return any(
-        m.kind in {Kind.RECOVERY, Kind.WRITE_OFF} or (m.kind is Kind.DISBURSEMENT and m.amount < 0)
-        for m in movements
-    )
-
-
-def booked(con: duckdb.DuckDBPyConnection, commitment_id: int, *, gains_matter: bool) -> Booked:
-    """A commitment's booking and balances in one index lookup (plus its instrument if needed)."""
-    found = _read(con, commitment_id, gains_matter)
+def booked(con: duckdb.DuckDBPyConnection, commitment_id: int) -> Booked:
+    """A commitment's booking, balances and terms, read by its key."""
+    found = _read(con, _ONE, [commitment_id]).get(commitment_id)
     if found is None:
         raise NotFound("commitment", "commitment", commitment_id)
     return found
@@ -107,48 +104,35 @@ def booked(con: duckdb.DuckDBPyConnection, commitment_id: int, *, gains_matter: 
 def booked_for_payments(
     con: duckdb.DuckDBPyConnection, commitment_ids: list[int]
 ) -> dict[int, Booked]:
-    """The booking and balances of many commitments in one query, for payments only: a
-    payment's verdict never depends on the instrument (see :func:`gains_matter`)."""
-    rows = con.execute(_COMMITMENT_STATES, [commitment_ids]).fetchall()
-    return {row[0]: _booked(row[0], row[1:], gains=True) for row in rows}
+    """The booking, balances and terms of many commitments (a payment run's) at once."""
+    return _read(con, _MANY, commitment_ids)
 
 
-def _read(con: duckdb.DuckDBPyConnection, commitment_id: int, gains_matter: bool) -> Booked | None:
-    figures = con.execute(_COMMITMENT_STATE, [commitment_id]).fetchall()[0]
-    if not figures[0]:
-        return None
-    gains = True
-    if gains_matter:
-        gains = bool(con.execute(_RECOVERABLE_GAINS, [commitment_id]).fetchall()[0][0])
-    return _booked(commitment_id, figures, gains=gains)
+def _read(con: duckdb.DuckDBPyConnection, sql: str, ids: list[int]) -> dict[int, Booked]:
+    rows = con.execute(sql, {"ids": ids, "may_return_more": MAY_RETURN_MORE}).fetchall()
+    return {row[0]: _booked(row) for row in rows}
 
 
-def _booked(commitment_id: int, figures: tuple, *, gains: bool) -> Booked:
-    _, ringfence_id, programme_id, committed, paid, recovered, written_off = figures
+def _booked(row: tuple) -> Booked:
+    commitment_id, ringfence_id, programme_id, committed, paid, recovered, written_off = row[:7]
+    instrument, may_return_more, contract_id, name, earned, payable, by_metric = row[7:]
+    terms = Terms(
+        instrument=instrument,
+        may_return_more=may_return_more,
+        earned=earned,
+        payable=payable if earned is not None else None,
+        contract=f"PbR contract #{contract_id} {name!r}" if contract_id else "",
+        by_metric=tuple((m["metric"], m["earned"]) for m in by_metric or ()),
+    )
     state = CommitmentState(
         commitment_id=commitment_id,
-        recoverable_gains=gains,
+        terms=terms,
         committed=committed,
         paid=paid,
         recovered=recovered,
         written_off=written_off,
     )
     return Booked(ringfence_id=ringfence_id, programme_id=programme_id, state=state)
-
-
-def _state(con: duckdb.DuckDBPyConnection, commitment_id: int, gains_matter: bool):
-    """Balances of a commitment; one being opened in this write has none yet (all zero)."""
-    found = _read(con, commitment_id, gains_matter)
-    if found is not None:
-        return found.state
-    return CommitmentState(
-        commitment_id=commitment_id,
-        recoverable_gains=True,
-        committed=ZERO,
-        paid=ZERO,
-        recovered=ZERO,
-        written_off=ZERO,
-    )
 
 
 def balances(
@@ -162,9 +146,8 @@ def balances(
     )
     programme_ids = set(_programme_ids(movements)) - {p.programme_id for p in known.programmes}
     ringfence_ids = set(_ringfence_ids(movements)) - {r.ringfence_id for r in known.ringfences}
-    matter = gains_matter(movements)
     return Balances(
-        commitments=known.commitments + tuple(_state(con, i, matter) for i in commitment_ids),
+        commitments=known.commitments + tuple(booked(con, i).state for i in commitment_ids),
         programmes=known.programmes
         + tuple(
             ProgrammeState(programme_id=r[0], name=r[1], allocated=r[2], committed=r[3])
@@ -246,13 +229,6 @@ ENTRY_COLUMNS = [
     "reverses",
     "virement_id",
 ]
-_POST = """
-INSERT INTO ledger_entry (entry_id, audit_seq, kind, ringfence_id, programme_id, commitment_id,
-                          amount, value_date, recorded_at, actor_id, reason, reverses,
-                          virement_id)
-VALUES (nextval('ledger_entry_id'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING entry_id
-"""
 
 
 def post(
@@ -264,13 +240,24 @@ def post(
 ) -> list[int]:
     """Check the rules against the database, then append the entries; returns their ids."""
     check(step.con, movements, attempt, known)
-    ids = []
-    for m in movements:
-        fields = entry_fields(step, m, value_date)
-        (entry_id,) = step.con.execute(_POST, [step.seq, *fields]).fetchall()[0]
-        ids.append(entry_id)
-        step.entry_texts.append(canonical_text([entry_id, *fields]))
+    ids = append(step.con, [(step, m, value_date) for m in movements])
     keep_balances(step.con, movements)
+    return ids
+
+
+def append(con: duckdb.DuckDBPyConnection, entries: list[tuple[Step, Movement, date]]) -> list[int]:
+    """Append entries the rules allowed, each under its write's audit row, in one statement:
+    the one way entries reach the ledger, for a single write and a payment run alike. Each
+    write's step gets its entries' canonical text, by the macro ``verify`` hashes."""
+    ids = next_entry_ids(con, len(entries))
+    rows = [
+        [entry_id, step.seq, *entry_fields(step, movement, day)]
+        for entry_id, (step, movement, day) in zip(ids, entries, strict=True)
+    ]
+    db.insert_all(con, "ledger_entry", ENTRY_COLUMNS, rows)
+    texts = dict(con.execute(_ENTRY_TEXTS, [ids[0], ids[-1]]).fetchall())
+    for entry_id, (step, _, _) in zip(ids, entries, strict=True):
+        step.entry_texts.append(texts[entry_id])
     return ids
 
 
@@ -293,18 +280,12 @@ def entry_fields(step: Step, m: Movement, value_date: date) -> list[object]:
 
 
 _ENTRY_TEXTS = """
-SELECT audit_seq, ledger_entry_text(entry_id, kind, ringfence_id, programme_id, commitment_id,
-                                    amount, value_date, recorded_at, actor_id, reason, reverses,
-                                    virement_id)
+SELECT entry_id, ledger_entry_text(entry_id, kind, ringfence_id, programme_id, commitment_id,
+                                   amount, value_date, recorded_at, actor_id, reason, reverses,
+                                   virement_id)
 FROM ledger_entry
-WHERE audit_seq BETWEEN ? AND ?
+WHERE entry_id BETWEEN ? AND ?
 """
-
-
-def entry_texts(con: duckdb.DuckDBPyConnection, first_seq: int, last_seq: int) -> dict[int, str]:
-    """The canonical text of the one entry each write from ``first_seq`` to ``last_seq``
-    posted, by the macro verify uses: for a run, set-based instead of one by one."""
-    return dict(con.execute(_ENTRY_TEXTS, [first_seq, last_seq]).fetchall())
 
 
 def next_entry_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
@@ -445,7 +426,10 @@ def open_commitment(
     )
     new = CommitmentState(
         commitment_id=commitment_id,
-        recoverable_gains=True,
+        terms=Terms(
+            instrument=target.instrument.value,
+            may_return_more=target.instrument.value in MAY_RETURN_MORE,
+        ),
         committed=ZERO,
         paid=ZERO,
         recovered=ZERO,

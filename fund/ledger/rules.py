@@ -11,24 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from enum import StrEnum
 
 from fund.errors import InvariantBroken
+from fund.ledger.effects import FEEDS, Kind
 from fund.money import ZERO, format_gbp
-
-
-class Kind(StrEnum):
-    """Ledger entry kinds; each feeds exactly one balance."""
-
-    ALLOCATION = "allocation"
-    VIREMENT = "virement"
-    RINGFENCE_VIREMENT = "ringfence_virement"
-    COMMITMENT = "commitment"
-    DECOMMITMENT = "decommitment"
-    DISBURSEMENT = "disbursement"
-    RECOVERY = "recovery"
-    WRITE_OFF = "write_off"
-
 
 ALLOCATED = frozenset({Kind.ALLOCATION, Kind.VIREMENT})
 COMMITTED = frozenset({Kind.COMMITMENT, Kind.DECOMMITMENT})
@@ -48,9 +34,26 @@ class Movement:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Terms:
+    """What a commitment's instrument adds to the rules, read with its balances by one
+    query (:func:`fund.ledger.posting.booked`) for single writes and payment runs alike."""
+
+    instrument: str
+    may_return_more: bool  # a social venture investment may return more than it was paid
+    # On a payment-by-results contract, what verified outcomes have earned on its rate card,
+    # and the most that may be paid out net of recoveries: that, or what already was if a
+    # verification was reversed since (the excess is flagged for recovery, and only money
+    # coming back may lower it). None on other commitments: they may pay up to the commitment.
+    earned: Decimal | None = None
+    payable: Decimal | None = None
+    contract: str = ""  # the contract that decides ``earned``, as a refusal names it
+    by_metric: tuple[tuple[str, Decimal], ...] = ()  # what each metric has earned
+
+
+@dataclass(frozen=True, kw_only=True)
 class CommitmentState:
     commitment_id: int
-    recoverable_gains: bool  # a social venture investment may return more than it was paid
+    terms: Terms
     committed: Decimal
     paid: Decimal
     recovered: Decimal
@@ -86,20 +89,6 @@ class Balances:
     commitments: tuple[CommitmentState, ...] = ()
     programmes: tuple[ProgrammeState, ...] = ()
     ringfences: tuple[RingfenceState, ...] = ()
-
-
-# Which figure of a commitment, a programme and a ring-fence each kind of entry moves (None:
-# none of that scope's). The SQL view ``ledger_effect`` is the same definition for reports.
-FEEDS: dict[Kind, tuple[str | None, str | None, str | None]] = {
-    Kind.ALLOCATION: (None, "allocated", "allocated"),
-    Kind.VIREMENT: (None, "allocated", "allocated"),
-    Kind.RINGFENCE_VIREMENT: (None, None, "ceiling"),
-    Kind.COMMITMENT: ("committed", "committed", None),
-    Kind.DECOMMITMENT: ("committed", "committed", None),
-    Kind.DISBURSEMENT: ("paid", None, None),
-    Kind.RECOVERY: ("recovered", None, None),
-    Kind.WRITE_OFF: ("written_off", None, None),
-}
 
 
 def _moved(movements: Iterable[Movement]) -> dict[tuple[str, int, str], Decimal]:
@@ -167,11 +156,34 @@ def payments_within_commitment(state: Balances, attempt: Attempt) -> InvariantBr
 def recoveries_within_payments(state: Balances, attempt: Attempt) -> InvariantBroken | None:
     """Write-offs (and, except for venture returns, recoveries) cannot exceed what was paid."""
     for c in state.commitments:
-        returned = c.written_off if c.recoverable_gains else c.written_off + c.recovered
+        returned = c.written_off if c.terms.may_return_more else c.written_off + c.recovered
         if returned > c.paid:
             left = c.paid - returned
             scope = f"commitment #{c.commitment_id}"
             return _refusal(attempt, scope, "paid and not yet recovered", left, c.paid)
+    return None
+
+
+def payments_within_earned(state: Balances, attempt: Attempt) -> InvariantBroken | None:
+    """Paid net of recoveries ≤ earned, per commitment whose terms pay only for verified
+    outcomes (× price, within each metric's cap and the most one participant may earn). The
+    refusal names the contract, what each metric has earned and the amount attempted."""
+    for c in state.commitments:
+        terms = c.terms
+        if terms.payable is not None and c.paid - c.recovered > terms.payable:
+            unpaid = terms.payable - (c.paid - c.recovered) + attempt.amount
+            metrics = "; ".join(f"{m} {format_gbp(e)}" for m, e in terms.by_metric)
+            return InvariantBroken(
+                field="amount",
+                rule=(
+                    f"{attempt.label} {format_gbp(attempt.amount)} exceeds what"
+                    f" {terms.contract} has earned and not yet paid, {format_gbp(unpaid)}:"
+                    f" verified outcomes have earned {format_gbp(terms.earned)}"
+                    f" ({metrics or 'nothing verified yet'})"
+                ),
+                limit=terms.payable,
+                attempted=attempt.amount,
+            )
     return None
 
 
@@ -199,6 +211,7 @@ Rule = Callable[[Balances, Attempt], InvariantBroken | None]
 
 RULES: tuple[Rule, ...] = (
     payments_within_commitment,
+    payments_within_earned,
     recoveries_within_payments,
     commitments_within_allocation,
     allocations_within_ringfence,

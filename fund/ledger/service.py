@@ -24,7 +24,6 @@ from fund.ledger.posting import (
     allocation_target,
     booked,
     commit_target,
-    gains_matter,
     open_commitment,
     post,
 )
@@ -210,7 +209,7 @@ def _against_commitment(
     def change(step: Step) -> tuple[str, int]:
         number = register.parse_id(commitment_id, "commitment")
         draft = Movement(kind=kind, ringfence_id=0, amount=sign * amount)
-        found = booked(step.con, number, gains_matter=gains_matter([draft]))
+        found = booked(step.con, number)
         movement = replace(
             draft,
             ringfence_id=found.ringfence_id,

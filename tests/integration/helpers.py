@@ -20,8 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from fund import db, ledger, portfolio
+from fund import db, ledger, portfolio, unit_of_work
 from fund.auth import User
 from tests import conftest
 
@@ -113,3 +114,23 @@ def rebalancing_request(con: duckdb.DuckDBPyConnection, requester: User, funded)
         reason="rebalance",
         key=conftest.key(),
     ).entity_id
+
+
+@contextmanager
+def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Service calls on ``con`` inside one transaction the test holds open: each call's own
+    transaction joins it, so a test can begin a write before another session's (a race) or
+    undo writes once their outcome is known. Nothing in the services works this way."""
+    real = unit_of_work.transaction
+
+    @contextmanager
+    def joining(other: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+        if other is con:
+            yield con
+        else:
+            with real(other) as own:
+                yield own
+
+    with pytest.MonkeyPatch.context() as patch, real(con):
+        patch.setattr(unit_of_work, "transaction", joining)
+        yield con

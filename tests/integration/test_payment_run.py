@@ -25,7 +25,7 @@ from fund.errors import (
 from fund.ledger import payment_run
 from fund.ledger.payment_run import payment, read_csv
 from tests.conftest import key
-from tests.integration.helpers import counts, nothing_written
+from tests.integration.helpers import counts, nothing_written, one_transaction
 
 
 @pytest.fixture
@@ -183,24 +183,6 @@ def test_a_run_must_hold_payments_with_distinct_keys(con, people, awards):
     assert describe(refused.value) == "row 2: idempotency key: repeats row 1's key"
     with pytest.raises(ValidationError, match="at least one payment"):
         ledger.pay_run(con, people.manager, [])
-
-
-def test_a_run_inside_a_batch_is_undone_with_it(con, people, awards):
-    before = counts(con)
-    with pytest.raises(InvariantBroken), db.batch(con):
-        ledger.pay_run(con, people.manager, run_of((awards[0], "1.00")))
-        ledger.pay(
-            con,
-            people.manager,
-            commitment_id=str(awards[1]),
-            amount="6000.01",
-            reason="too much",
-            key=key(),
-        )
-    assert counts(con) == before
-
-
-# --- reading a run from a CSV file -----------------------------------------------------
 
 
 def test_a_csv_file_becomes_payments_with_keys_per_row():
@@ -444,7 +426,7 @@ def _one_by_one(con, actor, payments) -> tuple[int | None, dict[int, Decimal]]:
     afterwards; nothing stays written."""
     outcome: tuple[int | None, dict[int, Decimal]] = (None, {})
     try:
-        with db.batch(con):
+        with one_transaction(con):
             for n, p in enumerate(payments, start=1):
                 try:
                     ledger.pay(

@@ -26,7 +26,12 @@ from fund.errors import (
     ValidationError,
 )
 from tests.conftest import FAST_HASHER, PASSWORD, key
-from tests.integration.helpers import counts, nothing_written, rebalancing_request
+from tests.integration.helpers import (
+    counts,
+    nothing_written,
+    one_transaction,
+    rebalancing_request,
+)
 
 THREADS = 8
 
@@ -75,7 +80,7 @@ def refused_after_a_save_meanwhile(
     """``write`` in a transaction that began (reading ``table``) before another session made
     and committed the same write: how the late one is refused."""
     late = con.cursor()
-    with pytest.raises(ValidationError) as refused, db.batch(late):
+    with pytest.raises(ValidationError) as refused, one_transaction(late):
         late.execute(f"SELECT count(*) FROM {table}").fetchone()
         write(con.cursor())  # another session saves the name and commits
         write(late)
@@ -253,7 +258,7 @@ def test_a_partner_registered_meanwhile_asks_for_a_retry_which_then_uses_it(con,
         )
 
     late = con.cursor()
-    with pytest.raises(ValidationError) as refused, db.batch(late):
+    with pytest.raises(ValidationError) as refused, one_transaction(late):
         late.execute("SELECT count(*) FROM partner").fetchone()
         add(con.cursor(), "Savings club")
         add(late, "Credit union desk")

@@ -17,6 +17,7 @@ from fund.ledger.rules import (
     Movement,
     ProgrammeState,
     RingfenceState,
+    Terms,
     after,
     allocations_within_ringfence,
     breaches,
@@ -31,7 +32,9 @@ D = Decimal
 def commitment(cid=7, *, committed="0", paid="0", recovered="0", written_off="0", venture=False):
     return CommitmentState(
         commitment_id=cid,
-        recoverable_gains=venture,
+        terms=Terms(
+            instrument="social_venture" if venture else "small_grant", may_return_more=venture
+        ),
         committed=D(committed),
         paid=D(paid),
         recovered=D(recovered),
@@ -261,6 +264,7 @@ def test_the_rules_are_a_fixed_ordered_tuple():
     assert isinstance(RULES, tuple)
     assert [rule.__name__ for rule in RULES] == [
         "payments_within_commitment",
+        "payments_within_earned",
         "recoveries_within_payments",
         "commitments_within_allocation",
         "allocations_within_ringfence",
