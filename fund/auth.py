@@ -65,6 +65,7 @@ class Permission(StrEnum):
     SIGN_IN = "sign in to the app"
     ASSESS = "edit impact maps and the proxy library"
     EVALUATE = "register evaluation plans, results, verdicts and lessons"
+    VERIFY_OUTCOMES = "verify payment-by-results outcome claims"
 
 
 _MONEY = {
@@ -90,7 +91,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         | {Permission.ASSESS, Permission.EVALUATE, Permission.VERIFY_AUDIT, Permission.SIGN_IN}
     ),
     Role.AUDITOR: frozenset(
-        _READ_ALL | {Permission.VERIFY_AUDIT, Permission.REVIEW, Permission.SIGN_IN}
+        _READ_ALL
+        | {
+            Permission.VERIFY_AUDIT,
+            Permission.REVIEW,
+            Permission.VERIFY_OUTCOMES,
+            Permission.SIGN_IN,
+        }
     ),
     Role.BOARD_MEMBER: frozenset({Permission.READ_SUMMARY, Permission.SIGN_IN}),
     Role.ADMIN: frozenset(
