@@ -27,6 +27,7 @@ from fund.demo.evidence import Write, evidence_writes, register_plan
 from fund.demo.experiments import ExperimentPlan
 from fund.demo.impact import save_maps
 from fund.demo.moves import carry_out, vire
+from fund.demo.outcome_contracts import outcome_contract_writes
 from fund.demo.plan import plan
 from fund.demo.run import Run
 from fund.demo.timeline import Window, window_as_of
@@ -98,7 +99,8 @@ def _in_date_order(run: Run) -> list[Write]:
     """The money moves and the evidence writes, by day: the run's clock only moves forward,
     so each is written on its own day only if they come in order (a day's moves first)."""
     moves = [Write(move.on, partial(carry_out, run, move)) for move in run.plan.moves]
-    return sorted([*moves, *evidence_writes(run)], key=lambda write: write.on)
+    writes = [*moves, *evidence_writes(run), *outcome_contract_writes(run)]
+    return sorted(writes, key=lambda write: write.on)
 
 
 def _add_users(run: Run) -> User:

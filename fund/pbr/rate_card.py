@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fund.errors import ValidationError
-from fund.money import ZERO, to_money
+from fund.money import PENNY, ZERO, to_money
 from fund.unit_of_work import required_text
 
 
@@ -102,7 +102,7 @@ def forecast(
     )
     overall = np.minimum(np.cumsum(per_row), int(room * 100))
     paid = np.diff(overall, prepend=0)
-    return rows.assign(payment=[Decimal(int(p)) / 100 for p in paid])
+    return rows.assign(payment=[(Decimal(int(p)) / 100).quantize(PENNY) for p in paid])
 
 
 _NO_CAP = np.iinfo(np.int64).max // 4

@@ -60,6 +60,14 @@ TABLES = (
     "approval_decision",
     "impact_map",
     "impact_outcome",
+    "pbr_contract",
+    "pbr_rate",
+    "pbr_cohort",
+    "pbr_expected",
+    "pbr_investor",
+    "pbr_investor_flow",
+    "pbr_claim",
+    "pbr_verification",
     "audit_log",
 )
 

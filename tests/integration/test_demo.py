@@ -23,6 +23,7 @@ from fund.cli import cli
 from fund.demo import impact
 from fund.errors import ValidationError
 from fund.evidence import judgement
+from fund.pbr import claims, exposure
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
 from fund.sroi import proxies, report, store, unit_costs
 
@@ -607,3 +608,24 @@ def test_demo_evidence_is_written_on_past_days_and_the_chain_still_verifies(buil
     assert latest.date() <= TODAY
     check = audit.verify(built.con, find_user(built.con, "auditor"))
     assert check.ok, check.problem
+
+
+def test_the_demo_bond_paid_its_second_cohort_to_its_cap_and_its_first_nothing(built):
+    auditor = find_user(built.con, "auditor")
+    money = exposure.exposure(built.con, auditor).set_index("name")
+    bond = money.loc["Second Chance social impact bond"]
+    assert (bond["maximum_liability"], bond["earned"], bond["paid"]) == (
+        Decimal("100000.00"),
+        Decimal("50000.00"),
+        Decimal("50000.00"),
+    )
+    decided = claims.claims(built.con, auditor).set_index("metric")
+    first = decided.loc["reconviction events avoided, cohort 1"]
+    second = decided.loc["reconviction events avoided, cohort 2"]
+    assert (first["status"], first["verified"]) == ("rejected", 0)
+    assert "below the 10% trigger" in first["decision_reason"]
+    assert (second["status"], second["value"]) == ("accepted", Decimal("120000.00"))  # capped
+    dwp = money.loc["Youth outcomes, DWP Innovation Fund prices"]
+    assert (dwp["earned"], dwp["paid"]) == (Decimal("11600.00"), Decimal("11600.00"))
+    waiting = claims.claims(built.con, auditor, awaiting_only=True)
+    assert len(waiting) == 2 and set(waiting["verified_by"].isna()) == {True}

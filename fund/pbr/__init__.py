@@ -1,0 +1,1 @@
+"""Payment-by-results contracts and social impact bonds."""
