@@ -5,7 +5,7 @@ import streamlit as st
 from fund import labels, portfolio
 from fund.auth import Permission
 from fund.register import Instrument, RiskRating
-from ui import charts, format, session, sroi_position
+from ui import charts, format, pbr_position, session, sroi_position
 
 # The headline figures shown, in order; named and explained as everywhere (fund.labels).
 SHOWN = ["ring_fence", "allocated", "committed", "paid", "available", "headroom"]
@@ -58,6 +58,7 @@ right.plotly_chart(
 )
 
 sroi_position.section(con, user)
+pbr_position.section(con, user)
 
 st.subheader("Experiments")
 choose = st.columns(5)

@@ -8,6 +8,7 @@ PAGES = [
     ("pages/sroi.py", "SROI", ":material/volunteer_activism:", Permission.READ_SUMMARY),
     ("pages/evidence.py", "Evidence", ":material/biotech:", Permission.READ_LEDGER),
     ("pages/lessons.py", "Lessons", ":material/school:", Permission.READ_SUMMARY),
+    ("pages/pbr.py", "Payment by results", ":material/handshake:", Permission.READ_SUMMARY),
     ("pages/allocate.py", "Allocate", ":material/payments:", Permission.ALLOCATE),
     ("pages/experiments.py", "Experiments", ":material/science:", Permission.MANAGE_PORTFOLIO),
     (
@@ -16,6 +17,7 @@ PAGES = [
         ":material/account_balance:",
         Permission.MANAGE_PORTFOLIO,
     ),
+    ("pages/verification.py", "Verification", ":material/verified:", Permission.VERIFY_OUTCOMES),
     ("pages/audit.py", "Audit", ":material/fact_check:", Permission.REVIEW),
     ("pages/admin.py", "Admin", ":material/manage_accounts:", Permission.MANAGE_USERS),
 ]

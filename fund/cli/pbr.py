@@ -13,7 +13,6 @@ from decimal import Decimal
 import click
 import pandas as pd
 
-from fund.auth import Permission, require
 from fund.cli.output import emit_json, json_option, records, render_table, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import AMOUNT_SETTINGS, perform_write, write_options
@@ -327,8 +326,7 @@ def investors_command(session: Session, contract_id, as_json) -> None:
     """A contract's investors: committed, drawn and repaid, their money multiple and the rate
     of their dated flows (XIRR), or the reason there is none."""
     con, actor = session.open()
-    require(con, actor, Permission.READ_SUMMARY)
-    table = investors.investor_returns(con, contract_id)
+    table = investors.investor_returns(con, actor, contract_id)
     if as_json:
         show(table, True, "investors", contract_id=int(contract_id))
         return

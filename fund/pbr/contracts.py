@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from fund import register
-from fund.auth import Permission, User, require
+from fund.auth import Permission, User, may, require
 from fund.db import frame
 from fund.errors import NotFound, ValidationError
 from fund.money import format_gbp, to_money
@@ -333,6 +333,13 @@ def contract(con: duckdb.DuckDBPyConnection, actor: User, contract_id: object) -
             [number],
         ),
     )
+
+
+def editable(con: duckdb.DuckDBPyConnection, actor: User) -> bool:
+    """Whether the person may add contracts and record claims (fund managers), rather than
+    read them."""
+    user = require(con, actor, Permission.READ_SUMMARY)
+    return may(user.role, Permission.MANAGE_PORTFOLIO)
 
 
 def contracts(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fund import db, register, returns
-from fund.auth import Permission, User
+from fund.auth import Permission, User, require
 from fund.db import duplicate_key, frame
 from fund.errors import InvariantBroken, NotFound, ValidationError
 from fund.money import format_gbp, to_money
@@ -221,10 +221,14 @@ RETURN_COLUMNS = [
 ]
 
 
-def investor_returns(con: duckdb.DuckDBPyConnection, contract_id: object) -> pd.DataFrame:
+def investor_returns(
+    con: duckdb.DuckDBPyConnection, actor: User, contract_id: object
+) -> pd.DataFrame:
     """A contract's investors, one row each: committed, drawn and repaid (exact money), the
     money multiple (repaid over drawn, exact; empty while nothing is drawn), the rate of
-    their dated flows (``irr``, a fraction) and, when there is no rate, why (``irr_reason``)."""
+    their dated flows (``irr``, a fraction) and, when there is no rate, why (``irr_reason``).
+    Every reading role: investors are organisations, not officials."""
+    require(con, actor, Permission.READ_SUMMARY)
     contract = register.parse_id(contract_id, "contract")
     found = frame(con, _RETURNS, [contract])
     if found.empty:

@@ -213,7 +213,7 @@ def test_returns_show_the_multiple_and_the_rate_of_dated_flows(con, people, cont
     flow(con, people, waiting, "drawdown", "400.00", "2022-03-31")
     flow(con, people, waiting, "drawdown", "100.00", "2022-06-30")
 
-    table = investors.investor_returns(con, contract_id)
+    table = investors.investor_returns(con, people.auditor, contract_id)
 
     assert list(table.columns) == investors.RETURN_COLUMNS
     assert list(table["name"]) == ["Another Trust", "Big Society Capital"]
@@ -240,7 +240,7 @@ def test_returns_show_the_multiple_and_the_rate_of_dated_flows(con, people, cont
 
 def test_an_investor_with_no_flows_has_no_rate(con, people, contract_id):
     add(con, people, contract_id)
-    table = investors.investor_returns(con, contract_id)
+    table = investors.investor_returns(con, people.auditor, contract_id)
     assert len(table) == 1
     row = table.iloc[0]
     assert (row["drawn"], row["repaid"]) == (D("0.00"), D("0.00"))
@@ -249,13 +249,13 @@ def test_an_investor_with_no_flows_has_no_rate(con, people, contract_id):
 
 
 def test_returns_of_a_contract_without_investors_are_empty(con, people, contract_id):
-    table = investors.investor_returns(con, contract_id)
+    table = investors.investor_returns(con, people.auditor, contract_id)
     assert table.empty and list(table.columns) == investors.RETURN_COLUMNS
 
 
 def test_returns_of_an_unknown_contract_are_refused(con, people, contract_id):
     with pytest.raises(NotFound):
-        investors.investor_returns(con, contract_id + 99)
+        investors.investor_returns(con, people.auditor, contract_id + 99)
 
 
 def test_a_flow_changed_outside_the_services_is_found(con, people, contract_id):
