@@ -315,8 +315,9 @@ def contract(con: duckdb.DuckDBPyConnection, actor: User, contract_id: object) -
         **dict(zip(names, row, strict=True)),
         rate_card=frame(
             con,
-            "SELECT r.metric, r.definition, r.unit_price, r.cap, e.verified, e.uncapped,"
-            " e.earned FROM pbr_rate AS r JOIN pbr_metric_earned AS e USING (contract_id, metric)"
+            "SELECT r.metric, r.unit_price, r.cap, e.verified, e.uncapped, e.earned,"
+            " r.definition FROM pbr_rate AS r"
+            " JOIN pbr_metric_earned AS e USING (contract_id, metric)"
             " WHERE r.contract_id = ? ORDER BY r.metric",
             [number],
         ),
