@@ -172,7 +172,7 @@ def payments_within_earned(state: Balances, attempt: Attempt) -> InvariantBroken
         terms = c.terms
         if terms.payable is not None and c.paid - c.recovered > terms.payable:
             unpaid = terms.payable - (c.paid - c.recovered) + attempt.amount
-            metrics = "; ".join(f"{m} {format_gbp(e)}" for m, e in terms.by_metric)
+            metrics = "; ".join(f"{m} {format_gbp(e)}" for m, e in terms.by_metric if e)
             return InvariantBroken(
                 field="amount",
                 rule=(

@@ -253,6 +253,8 @@ def verify_claim(
                 f"a part-acceptance accepts more than none and fewer than the {claimed:,}"
                 f" claimed, not {accepted:,}",
             )
+        if accepted:
+            _paid_once(step.con, number)
         verification_id = step.con.execute(
             _INSERT_VERIFICATION,
             [number, chosen.value, accepted, step.reason, step.actor.user_id, step.at, None],
@@ -306,6 +308,29 @@ def reverse_verification(
         return "verification", verification_id
 
     return perform(con, actor, Permission.VERIFY_OUTCOMES, request, change)
+
+
+# Another claim of the same participant's outcome whose verified outcomes stand.
+_VERIFIED_ELSEWHERE = """
+SELECT o.claim_id, c.participant, c.metric
+FROM pbr_claim AS c
+JOIN pbr_outcome AS o
+  ON o.contract_id = c.contract_id AND o.participant = c.participant AND o.metric = c.metric
+WHERE c.claim_id = ? AND o.claim_id <> c.claim_id AND o.verified > 0
+LIMIT 1
+"""
+
+
+def _paid_once(con: duckdb.DuckDBPyConnection, claim_id: int) -> None:
+    """A participant's outcome earns once: not if another claim of it is verified (after a
+    reversal, a new claim of the outcome may have been recorded and accepted meanwhile)."""
+    other = con.execute(_VERIFIED_ELSEWHERE, [claim_id]).fetchone()
+    if other is not None:
+        raise ValidationError(
+            "claim",
+            f"#{claim_id}: {other[1]!r} already has {other[2]!r} verified in claim #{other[0]};"
+            " an outcome is paid once",
+        )
 
 
 def _decision(value: object) -> Decision:

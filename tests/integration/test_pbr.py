@@ -152,11 +152,7 @@ def test_nothing_can_be_paid_before_an_outcome_is_verified(con, people, contract
     assert str(refused.value) == (
         "amount: payment £0.01 exceeds what PbR contract"
         f" #{contract_id} 'Youth outcomes, round 1' has earned and not yet paid, £0.00:"
-        " verified outcomes have earned £0.00 (ESOL completion £0.00;"
-        " entry to first employment (13 weeks) £0.00; first level 1 qualification £0.00;"
-        " first level 2 qualification £0.00; first level 3 qualification £0.00;"
-        " first level 4+ or entry to higher education £0.00; improved school attendance"
-        " £0.00; improved school behaviour £0.00; sustained employment (26 weeks) £0.00)"
+        " verified outcomes have earned £0.00 (nothing verified yet)"
     )
 
 
@@ -166,8 +162,12 @@ def test_a_payment_up_to_what_is_earned_goes_through_and_a_penny_more_does_not(
     contract_id, commitment_id = contract
     accept(con, people, claim(con, people, contract_id, "improved school behaviour"))
     pay(con, people, commitment_id, "1000.00")
-    with nothing_written(con), pytest.raises(InvariantBroken, match=r"£300\.00"):
+    with nothing_written(con), pytest.raises(InvariantBroken) as refused:
         pay(con, people, commitment_id, "300.01")
+    assert str(refused.value).endswith(
+        "has earned and not yet paid, £300.00: verified outcomes have earned £1,300.00"
+        " (improved school behaviour £1,300.00)"
+    )
     pay(con, people, commitment_id, "300.00")
 
 
@@ -331,3 +331,21 @@ def test_the_audit_chain_covers_claims_and_verifications(con, people, contract):
     report = audit.verify(con, people.auditor)
     assert not report.ok
     assert "verification #1" in report.problem
+
+
+def test_a_participants_outcome_is_verified_once_even_after_a_reversal(con, people, contract):
+    contract_id, _ = contract
+    first = claim(con, people, contract_id, "improved school behaviour")
+    accept(con, people, first)
+    claims.reverse_verification(
+        con, people.auditor, claim_id=first, reason="wrong period", key=key()
+    )
+    again = claim(con, people, contract_id, "improved school behaviour")  # the right period
+    accept(con, people, again)
+    with nothing_written(con), pytest.raises(ValidationError) as refused:
+        accept(con, people, first)
+    assert str(refused.value) == (
+        f"claim: #{first}: 'P-001' already has 'improved school behaviour' verified in claim"
+        f" #{again}; an outcome is paid once"
+    )
+    assert earned(con, people, contract_id) == D("1300.00")

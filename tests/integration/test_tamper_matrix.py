@@ -21,6 +21,8 @@ from fund.errors import PermissionDenied, RecordAltered, ValidationError, descri
 from fund.evidence import override, plans
 from fund.evidence import results as evidence
 from fund.lessons import register as lessons
+from fund.pbr import claims, contracts, investors
+from fund.pbr.rate_card import rate
 from fund.sroi import service as sroi_service
 from tests.conftest import FULL_PLAN, PASSWORD, key
 from tests.integration.helpers import counts, rebalancing_request
@@ -64,7 +66,10 @@ CASES = {
         insert="INSERT INTO experiment_partner VALUES (1, 1, 'investor', 1000000, 0)",
     ),
     "commitment": Case(
-        alter="UPDATE commitment SET approved_by = 2",
+        # A forged approval on the newest commitment: the others hold PbR contracts, whose
+        # foreign keys stop DuckDB updating an indexed column of the row they reference.
+        alter="UPDATE commitment SET approved_by = 2"
+        " WHERE commitment_id = (SELECT max(commitment_id) FROM commitment)",
         insert="INSERT INTO commitment SELECT * REPLACE (99 AS commitment_id) FROM commitment"
         " LIMIT 1",
     ),
@@ -177,6 +182,53 @@ CASES = {
         insert="INSERT INTO app_session SELECT * REPLACE (99 AS session_id, 'forged' AS"
         " token_sha256) FROM app_session",
     ),
+    # Payment-by-results (migration 0010): what outcomes earn, who verified them, who invested.
+    "pbr_contract": Case(
+        alter="UPDATE pbr_contract SET max_per_participant = 99999999 WHERE contract_id = 1",
+        # On the spare commitment, the newest, which has no contract.
+        insert="INSERT INTO pbr_contract SELECT * REPLACE (99 AS contract_id,"
+        " (SELECT max(commitment_id) FROM commitment) AS commitment_id)"
+        " FROM pbr_contract WHERE contract_id = 1",
+    ),
+    "pbr_rate": Case(
+        alter="UPDATE pbr_rate SET unit_price = unit_price * 10 WHERE contract_id = 1",
+        insert="INSERT INTO pbr_rate SELECT * REPLACE ('forged outcome' AS metric) FROM pbr_rate"
+        " WHERE contract_id = 1 LIMIT 1",
+    ),
+    "pbr_cohort": Case(
+        alter="UPDATE pbr_cohort SET participants = 5000 WHERE contract_id = 1",
+        insert="INSERT INTO pbr_cohort SELECT * REPLACE ('shadow intake' AS cohort)"
+        " FROM pbr_cohort WHERE contract_id = 1 LIMIT 1",
+    ),
+    "pbr_expected": Case(
+        alter="UPDATE pbr_expected SET quantity = quantity + 100 WHERE contract_id = 1",
+        insert="INSERT INTO pbr_expected SELECT * REPLACE (DATE '2028-12-31' AS period_end)"
+        " FROM pbr_expected WHERE contract_id = 1 LIMIT 1",
+    ),
+    "pbr_investor": Case(
+        alter="UPDATE pbr_investor SET committed = 99999999 WHERE investor_id = 1",
+        insert="INSERT INTO pbr_investor SELECT * REPLACE (99 AS investor_id, 'Shadow Trust'"
+        " AS name) FROM pbr_investor WHERE investor_id = 1",
+    ),
+    "pbr_investor_flow": Case(
+        alter="UPDATE pbr_investor_flow SET amount = amount + 1000 WHERE flow_id = 1",
+        insert="INSERT INTO pbr_investor_flow SELECT * REPLACE (99 AS flow_id)"
+        " FROM pbr_investor_flow WHERE flow_id = 1",
+    ),
+    "pbr_claim": Case(
+        alter="UPDATE pbr_claim SET metric = 'first level 3 qualification' WHERE claim_id = 1",
+        insert="INSERT INTO pbr_claim SELECT * REPLACE (99 AS claim_id) FROM pbr_claim"
+        " WHERE claim_id = 1",
+    ),
+    "pbr_verification": Case(
+        alter="UPDATE pbr_verification SET quantity = 5 WHERE verification_id = 1",
+        insert="INSERT INTO pbr_verification SELECT * REPLACE (99 AS verification_id)"
+        " FROM pbr_verification WHERE verification_id = 1",
+    ),
+}
+# Rows that must go before a row of the table can be deleted (its foreign keys hold them).
+DEPENDENTS = {
+    "pbr_contract": ("pbr_rate", "pbr_cohort", "pbr_expected"),
 }
 
 
@@ -198,7 +250,9 @@ def every_record(con, people, funded):
         reason="bid",
         key=key(),
     ).entity_id
-    ledger.decide(con, second, request_id=request, approve=True, reason="ok", key=key())
+    commitment = ledger.decide(
+        con, second, request_id=request, approve=True, reason="ok", key=key()
+    ).entity_id
     rebalancing_request(con, fm, funded)
     for phase in (2, 3):
         lifecycle.move(con, fm, experiment_id=contract, to_phase=phase, reason="ok", key=key())
@@ -277,6 +331,7 @@ def every_record(con, people, funded):
             reason="declared with the ring-fence",
             key=key(),
         )
+    pbr_records(con, people, funded, commitment)
     mark_as_demo(con, people.admin, key=key())
     users.reset_password(
         con, people.admin, username="board", password="a new passphrase", reason="lost", key=key()
@@ -285,6 +340,119 @@ def every_record(con, people, funded):
     audit_anchor.anchor(con, people.auditor, key=key())
     assert audit.verify(con, people.auditor).ok
     return people
+
+
+DWP = {  # four lines of the DWP Innovation Fund card (tests/integration/test_pbr.py has it all)
+    "improved school behaviour": "1300.00",
+    "ESOL completion": "1200.00",
+    "first level 2 qualification": "2200.00",
+    "first level 3 qualification": "3300.00",
+}
+
+
+def pbr_records(con, people, funded, commitment: int) -> None:
+    """Rows in every PbR table: contract #1 on ``commitment`` with its rate card, cohorts and
+    expected outcomes, claims verified (#1 accepted; #2 rejected, then reversed by #3) and one
+    awaiting, investors and their flows; contract #2, on a commitment of its own, referenced
+    by nothing; and a newest commitment with no contract. The newest row of each table is
+    referenced by nothing, so it can be deleted."""
+    fm = people.manager
+    later = [
+        ledger.commit(
+            con,
+            fm,
+            experiment_id=funded.experiments["pbr_contract"],
+            amount="5000",
+            counterparty=name,
+            reason="bid",
+            key=key(),
+        ).entity_id
+        for name in ("Second Provider", "Spare Provider")
+    ]
+    for number, on in enumerate((commitment, later[0]), start=1):
+        contracts.add_contract(
+            con,
+            fm,
+            contracts.ContractTerms(
+                commitment_id=on,
+                name=f"Youth outcomes {number}",
+                provider="Outcomes Provider Ltd",
+                outcome_payer="Northborough Council",
+                starts_on="2026-01-01",
+                ends_on="2028-12-31",
+                baseline_rule="every outcome is additional",
+                verifier="Northborough internal audit",
+                rates=[
+                    rate(metric=m, definition=f"{m}, as the DWP defines it", unit_price=p)
+                    for m, p in DWP.items()
+                ],
+                cohorts=[
+                    contracts.cohort(
+                        name=f"{year} intake", starts_on=f"{year}-01-01", participants=50
+                    )
+                    for year in (2026, 2027)
+                ],
+                expected=[
+                    contracts.expected(metric=m, period_end="2027-12-31", quantity=10) for m in DWP
+                ],
+                max_per_participant="11700.00",
+            ),
+            reason="signed",
+            key=key(),
+        )
+    claimed = [
+        claims.record_claim(
+            con,
+            fm,
+            contract_id=1,
+            cohort="2026 intake",
+            metric=metric,
+            participant="P-001",
+            period_start="2026-04-01",
+            period_end="2026-06-30",
+            quantity=1,
+            evidence="school records",
+            reason="quarterly claim",
+            key=key(),
+        ).entity_id
+        for metric in (
+            "improved school behaviour",
+            "ESOL completion",
+            "first level 2 qualification",
+        )
+    ]
+    for claim_id, decision in zip(claimed[:2], ("accept", "reject"), strict=True):
+        claims.verify_claim(
+            con,
+            people.auditor,
+            claim_id=claim_id,
+            decision=decision,
+            reason="evidence seen",
+            key=key(),
+        )
+    claims.reverse_verification(
+        con, people.auditor, claim_id=claimed[1], reason="evidence found later", key=key()
+    )
+    backers = [
+        investors.add_investor(
+            con, fm, contract_id=1, name=name, committed="20000.00", reason="signed", key=key()
+        ).entity_id
+        for name in ("Northborough Trust", "Civic Foundation")
+    ]
+    for kind, amount, on in (
+        ("drawdown", "15000.00", "2026-01-15"),
+        ("repayment", "4000.00", "2026-03-31"),
+    ):
+        investors.record_flow(
+            con,
+            fm,
+            investor_id=backers[0],
+            kind=kind,
+            amount=amount,
+            on=on,
+            reason="bank",
+            key=key(),
+        )
 
 
 LESSON = {
@@ -344,10 +512,24 @@ def test_a_row_inserted_outside_the_services_is_named(con, every_record, table):
 def test_a_row_deleted_outside_the_services_is_named(con, every_record, table):
     newest = _newest_key(con, table)
     recorded = audit_state.BY_TABLE[table]
+    for dependent in DEPENDENTS.get(table, ()):
+        con.execute(f"DELETE FROM {dependent} WHERE {recorded.key} = ?", [newest])
     con.execute(f"DELETE FROM {table} WHERE {recorded.key} = ?", [newest])
     check = audit.verify(con, every_record.auditor)
     assert not check.ok
     assert check.problem.startswith(f"{_name(table, newest)} was deleted outside the services")
+
+
+def test_a_verified_quantity_tampered_with_is_found_and_named(con, every_record):
+    """The issue's case: an accepted outcome inflated in the file is named by its row."""
+    (accepted,) = con.execute(
+        "SELECT verification_id FROM pbr_verification WHERE decision = 'accepted'"
+    ).fetchone()
+    con.execute("UPDATE pbr_verification SET quantity = 40 WHERE verification_id = ?", [accepted])
+    check = audit.verify(con, every_record.auditor)
+    assert not check.ok
+    assert check.problem.startswith(f"verification #{accepted} is not what audit row #")
+    assert check.problem.endswith("(altered outside the services)")
 
 
 def test_a_password_is_recorded_only_as_a_digest_of_its_hash(con, every_record):
@@ -360,9 +542,9 @@ def test_a_password_is_recorded_only_as_a_digest_of_its_hash(con, every_record):
 
 
 def test_a_recorded_state_altered_in_place_is_named_by_its_audit_row(con, every_record):
-    seq = con.execute("SELECT max(audit_seq) FROM audit_state WHERE tbl = 'commitment'").fetchone()[
-        0
-    ]
+    (seq,) = con.execute(  # the approval of Acme's commitment
+        "SELECT max(audit_seq) FROM audit_state WHERE tbl = 'commitment' AND state LIKE '%Acme%'"
+    ).fetchone()
     con.execute(
         "UPDATE audit_state SET state = replace(state, 'Acme', 'Mallory') WHERE audit_seq = ?",
         [seq],
