@@ -23,7 +23,7 @@ if listing.empty:
     st.info("The fund has no payment-by-results contracts yet.")
     if writes:
         st.subheader("Add a contract")
-        pbr_new_contract.section(user, listing)
+        pbr_new_contract.section(user)
         st.session_state["pbr-section"] = "Add a contract"  # where its success will be said
     st.stop()
 
@@ -35,5 +35,5 @@ parts = {
     "Investors": lambda: pbr_exposure.investor_returns(con, user, chosen),
 }
 if writes:
-    parts["Add a contract"] = lambda: pbr_new_contract.section(user, listing)
+    parts["Add a contract"] = lambda: pbr_new_contract.section(user)
 forms.sections("pbr-section", parts)

@@ -13,7 +13,6 @@ import streamlit as st
 
 from fund.auth import User
 from fund.errors import ValidationError
-from fund.ledger import queries
 from fund.pbr import contracts
 from fund.pbr.rate_card import rate
 from ui import forms, session
@@ -36,11 +35,9 @@ EXPECTED = {
 }
 
 
-def section(user: User, listing: pd.DataFrame) -> None:
-    """The form; ``listing`` is the contracts there are, whose commitments are taken."""
-    taken = set(listing["commitment_id"])
-    commitments = queries.commitments(session.cursor(), user)
-    free = commitments[~commitments["commitment_id"].isin(taken)]
+def section(user: User) -> None:
+    """The form, offering the commitments a contract may go on."""
+    free = contracts.open_to_contract(session.cursor(), user)
     labels = dict(zip(free["commitment_id"], free["label"], strict=True))
     with forms.Form(
         "pbr-contract",

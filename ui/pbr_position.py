@@ -16,6 +16,7 @@ HELP = {
     "verified_unpaid": "Earned by verified outcomes, not yet paid",
     "contingent_liability": "What the rest of the contracts could still cost",
     "to_recover": "Paid beyond what is earned, after a verification was reversed",
+    "forecast": "Outcome payments the contracts' expected outcomes would still bring",
 }
 
 

@@ -293,7 +293,10 @@ def pay_run(
         books = posting.booked_for_payments(
             con, sorted({payments[i].commitment_id for i, _ in steps})
         )
-        movements = each_row(lambda p: _allowed(p, books), [(i + 1, payments[i]) for i, _ in steps])
+        payer = steps[0][1].actor.user_id
+        movements = each_row(
+            lambda p: _allowed(p, books, payer), [(i + 1, payments[i]) for i, _ in steps]
+        )
         if unread:
             raise _Unread  # the payments pass the rules, but the run is refused: roll back
         ids = posting.append(
@@ -330,12 +333,13 @@ def pay_csv(
     return pay_run(con, actor, run.payments, refused=run.refused)
 
 
-def _allowed(payment: Payment, books: dict[int, posting.Booked]) -> Movement:
+def _allowed(payment: Payment, books: dict[int, posting.Booked], payer: int) -> Movement:
     """The payment's movement, once the rules allow it after the run's earlier payments
-    (whose effect is carried forward in ``books``)."""
+    (whose effect is carried forward in ``books``) and its payer is independent of it."""
     found = books.get(payment.commitment_id)
     if found is None:
         raise NotFound("commitment", "commitment", payment.commitment_id)
+    posting.independent_payer(found, payer)
     movement = Movement(
         kind=_KIND,
         ringfence_id=found.ringfence_id,

@@ -48,7 +48,9 @@ WITH state AS (
 SELECT s.commitment_id, s.ringfence_id, s.programme_id, s.committed, s.paid, s.recovered,
        s.written_off, x.instrument, list_contains($may_return_more, x.instrument),
        k.contract_id, k.name, k.earned,
-       greatest(k.earned, s.paid - s.recovered), k.by_metric
+       greatest(k.earned, s.paid - s.recovered), k.by_metric,
+       (SELECT list(DISTINCT v.verified_by) FROM pbr_verification AS v
+        JOIN pbr_claim AS q USING (claim_id) WHERE q.contract_id = k.contract_id)
 FROM state AS s
 JOIN commitment AS c USING (commitment_id)
 JOIN experiment AS x USING (experiment_id)
@@ -101,6 +103,18 @@ def booked(con: duckdb.DuckDBPyConnection, commitment_id: int) -> Booked:
     return found
 
 
+def independent_payer(found: Booked, actor_id: int) -> None:
+    """Nobody pays a contract whose outcome claims they verified (nor verifies one they have
+    paid: :mod:`fund.pbr.claims`), whatever role they hold now."""
+    terms = found.state.terms
+    if actor_id in terms.verifiers:
+        raise ValidationError(
+            "payer",
+            f"you verified outcome claims of {terms.contract}; its payments are made by"
+            " someone who does not verify them",
+        )
+
+
 def booked_for_payments(
     con: duckdb.DuckDBPyConnection, commitment_ids: list[int]
 ) -> dict[int, Booked]:
@@ -115,7 +129,7 @@ def _read(con: duckdb.DuckDBPyConnection, sql: str, ids: list[int]) -> dict[int,
 
 def _booked(row: tuple) -> Booked:
     commitment_id, ringfence_id, programme_id, committed, paid, recovered, written_off = row[:7]
-    instrument, may_return_more, contract_id, name, earned, payable, by_metric = row[7:]
+    instrument, may_return_more, contract_id, name, earned, payable, by_metric, verifiers = row[7:]
     terms = Terms(
         instrument=instrument,
         may_return_more=may_return_more,
@@ -123,6 +137,7 @@ def _booked(row: tuple) -> Booked:
         payable=payable if earned is not None else None,
         contract=f"PbR contract #{contract_id} {name!r}" if contract_id else "",
         by_metric=tuple((m["metric"], m["earned"]) for m in by_metric or ()),
+        verifiers=frozenset(verifiers or ()),
     )
     state = CommitmentState(
         commitment_id=commitment_id,

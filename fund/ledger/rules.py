@@ -48,6 +48,7 @@ class Terms:
     payable: Decimal | None = None
     contract: str = ""  # the contract that decides ``earned``, as a refusal names it
     by_metric: tuple[tuple[str, Decimal], ...] = ()  # what each metric has earned
+    verifiers: frozenset[int] = frozenset()  # who verified its claims: none of them may pay it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,7 +182,7 @@ def payments_within_earned(state: Balances, attempt: Attempt) -> InvariantBroken
                     f" verified outcomes have earned {format_gbp(terms.earned)}"
                     f" ({metrics or 'nothing verified yet'})"
                 ),
-                limit=terms.payable,
+                limit=terms.earned,
                 attempted=attempt.amount,
             )
     return None

@@ -24,6 +24,7 @@ from fund.ledger.posting import (
     allocation_target,
     booked,
     commit_target,
+    independent_payer,
     open_commitment,
     post,
 )
@@ -210,6 +211,8 @@ def _against_commitment(
         number = register.parse_id(commitment_id, "commitment")
         draft = Movement(kind=kind, ringfence_id=0, amount=sign * amount)
         found = booked(step.con, number)
+        if kind is Kind.DISBURSEMENT:
+            independent_payer(found, step.actor.user_id)
         movement = replace(
             draft,
             ringfence_id=found.ringfence_id,

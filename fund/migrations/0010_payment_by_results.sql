@@ -120,45 +120,42 @@ JOIN pbr_rate AS r USING (contract_id, metric)
 GROUP BY c.claim_id, c.contract_id, c.cohort, c.metric, c.participant, c.period_end,
          r.unit_price;
 
--- What each metric of a rate card has earned: verified outcomes × price, within its cap.
+-- What each verified outcome may earn once the most one participant may earn is applied:
+-- a participant's outcomes earn in the order they were claimed until the cap is reached
+-- (a claim with no participant, on a card with no such cap, earns in full).
+CREATE VIEW pbr_outcome_within_participant AS
+WITH running AS (
+    SELECT o.claim_id, o.contract_id, o.metric, o.value, k.max_per_participant AS cap,
+           sum(o.value) OVER (PARTITION BY o.contract_id, coalesce(o.participant, '#' || o.claim_id)
+                              ORDER BY o.claim_id ROWS UNBOUNDED PRECEDING) AS upto
+    FROM pbr_outcome AS o
+    JOIN pbr_contract AS k USING (contract_id)
+)
+SELECT claim_id, contract_id, metric, value,
+       CASE WHEN cap IS NULL THEN value
+            ELSE greatest(least(upto, cap) - least(upto - value, cap), 0) END AS within
+FROM running;
+
+-- What each metric of a rate card has earned: its outcomes within the participant cap,
+-- then within the metric's own cap. Both bounds hold for every outcome, so no payment can
+-- pass either. Sums stay DECIMAL(38, 2) here: the commitment, applied where it is read,
+-- bounds what is paid.
 CREATE VIEW pbr_metric_earned AS
 SELECT r.contract_id, r.metric, r.unit_price, r.cap,
-       CAST(coalesce(sum(o.verified), 0) AS BIGINT) AS verified,
-       CAST(coalesce(sum(o.value), 0) AS DECIMAL(18, 2)) AS uncapped,
-       CAST(least(coalesce(sum(o.value), 0), coalesce(r.cap, coalesce(sum(o.value), 0)))
-            AS DECIMAL(18, 2)) AS earned
+       CAST(coalesce(sum(v.verified), 0) AS BIGINT) AS verified,
+       CAST(coalesce(sum(o.value), 0) AS DECIMAL(38, 2)) AS uncapped,
+       CAST(least(coalesce(sum(o.within), 0), coalesce(r.cap, coalesce(sum(o.within), 0)))
+            AS DECIMAL(38, 2)) AS earned
 FROM pbr_rate AS r
-LEFT JOIN pbr_outcome AS o USING (contract_id, metric)
+LEFT JOIN pbr_outcome_within_participant AS o USING (contract_id, metric)
+LEFT JOIN pbr_outcome AS v USING (claim_id)
 GROUP BY r.contract_id, r.metric, r.unit_price, r.cap;
 
--- What a contract's verified outcomes have earned within its rate card: the lesser of the
--- metrics' earnings within their caps and the participants' within the most one
--- participant may earn (each bound holds, so the lesser never pays past either). The
--- contract's overall cap is its commitment, applied where the commitment is read.
+-- What a contract's verified outcomes have earned within its rate card, with what each metric
+-- has earned. The contract's overall cap is its commitment, applied where it is read.
 CREATE VIEW pbr_card_earned AS
-WITH by_participant AS (
-    SELECT o.contract_id, coalesce(o.participant, '#' || o.claim_id) AS who,
-           sum(o.value) AS value
-    FROM pbr_outcome AS o
-    GROUP BY o.contract_id, who
-),
-participants AS (
-    SELECT b.contract_id,
-           sum(least(b.value, coalesce(k.max_per_participant, b.value))) AS within
-    FROM by_participant AS b
-    JOIN pbr_contract AS k USING (contract_id)
-    GROUP BY b.contract_id
-),
-metrics AS (
-    SELECT contract_id, sum(uncapped) AS uncapped, sum(earned) AS within,
-           list({'metric': metric, 'earned': earned} ORDER BY metric) AS by_metric
-    FROM pbr_metric_earned
-    GROUP BY contract_id
-)
-SELECT k.contract_id, k.commitment_id, k.name,
-       CAST(m.uncapped AS DECIMAL(18, 2)) AS uncapped,
-       CAST(least(m.within, coalesce(p.within, 0)) AS DECIMAL(18, 2)) AS earned,
-       m.by_metric
+SELECT k.contract_id, k.commitment_id, k.name, sum(m.earned) AS earned,
+       list({'metric': m.metric, 'earned': m.earned} ORDER BY m.metric) AS by_metric
 FROM pbr_contract AS k
-JOIN metrics AS m USING (contract_id)
-LEFT JOIN participants AS p USING (contract_id);
+JOIN pbr_metric_earned AS m USING (contract_id)
+GROUP BY k.contract_id, k.commitment_id, k.name;

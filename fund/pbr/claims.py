@@ -166,8 +166,29 @@ def _claimable(con: duckdb.DuckDBPyConnection, contract_id: int, claim: dict) ->
             f"{claim['period_start']} to {claim['period_end']} is outside the term of {named},"
             f" {starts_on} to {ends_on}",
         )
+    _within_liability(con, contract_id, named, claim)
     if per_participant is not None:
         _one_participants_outcome(con, contract_id, named, per_participant, claim)
+
+
+_PRICE_AND_LIABILITY = """
+SELECT r.unit_price,
+       (SELECT sum(f.committed) FROM ledger_effect AS f WHERE f.commitment_id = k.commitment_id)
+FROM pbr_rate AS r JOIN pbr_contract AS k USING (contract_id)
+WHERE r.contract_id = ? AND r.metric = ?
+"""
+
+
+def _within_liability(con, contract_id: int, named: str, claim: dict) -> None:
+    """A claim is never worth more than the whole contract: a quantity that large is a
+    mistake (and would overflow the money it is priced in)."""
+    price, liability = con.execute(_PRICE_AND_LIABILITY, [contract_id, claim["metric"]]).fetchone()
+    if claim["quantity"] * price > liability:
+        raise ValidationError(
+            "quantity",
+            f"{claim['quantity']:,} × {format_gbp(price)} is more than the maximum liability of"
+            f" {named}, {format_gbp(liability)}: a claim cannot be worth more than the contract",
+        )
 
 
 def _one_participants_outcome(con, contract_id, named, per_participant, claim) -> None:

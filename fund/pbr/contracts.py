@@ -18,7 +18,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from fund import register
+from fund import labels, register
 from fund.auth import Permission, User, may, require
 from fund.db import frame
 from fund.errors import NotFound, ValidationError
@@ -240,7 +240,8 @@ def _on_payment_by_results(con: duckdb.DuckDBPyConnection, commitment_id: int) -
     if instrument != Instrument.PBR_CONTRACT.value:
         raise ValidationError(
             "commitment",
-            f"#{commitment_id} funds {title!r}, whose instrument is {instrument}: only a"
+            f"#{commitment_id} funds {title!r}, a {labels.value('instrument', instrument).lower()}:"
+            " only a"
             " payment-by-results experiment's commitment takes a PbR contract",
         )
     if contracts:
@@ -341,6 +342,25 @@ def editable(con: duckdb.DuckDBPyConnection, actor: User) -> bool:
     read them."""
     user = require(con, actor, Permission.READ_SUMMARY)
     return may(user.role, Permission.MANAGE_PORTFOLIO)
+
+
+_OPEN_TO_CONTRACT = """
+SELECT c.commitment_id, format('#{} · {} → {}', c.commitment_id, x.title, c.counterparty) AS label
+FROM commitment AS c
+JOIN experiment AS x USING (experiment_id)
+WHERE x.instrument = ?
+  AND NOT EXISTS (SELECT 1 FROM pbr_contract AS k WHERE k.commitment_id = c.commitment_id)
+  AND NOT EXISTS (SELECT 1 FROM ledger_entry AS e
+                  WHERE e.commitment_id = c.commitment_id AND e.kind = 'disbursement')
+ORDER BY c.commitment_id
+"""
+
+
+def open_to_contract(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """The commitments a contract may be added to: a payment-by-results experiment's, with
+    no contract and nothing paid (commitment_id, label), for the form's picker."""
+    require(con, actor, Permission.MANAGE_PORTFOLIO)
+    return frame(con, _OPEN_TO_CONTRACT, [Instrument.PBR_CONTRACT.value])
 
 
 def contracts(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:

@@ -57,21 +57,6 @@ def card(lines: list[Rate]) -> tuple[Rate, ...]:
     return tuple(lines)
 
 
-def payable(
-    lines: tuple[Rate, ...], outcomes: list[str], max_per_participant: Decimal | None
-) -> tuple[Decimal, Decimal]:
-    """What one participant's outcomes are worth on the card: (uncapped, payable), payable
-    within the most one participant may earn. An outcome not on the card is refused."""
-    prices = {line.metric: line.unit_price for line in lines}
-    unknown = [o for o in outcomes if o not in prices]
-    if unknown:
-        raise ValidationError("metric", f"{unknown[0]!r} is not on the rate card")
-    uncapped = sum((prices[o] for o in outcomes), ZERO)
-    if max_per_participant is None:
-        return uncapped, uncapped
-    return uncapped, min(uncapped, max_per_participant)
-
-
 def forecast(
     lines: tuple[Rate, ...],
     expected: pd.DataFrame,
@@ -87,29 +72,65 @@ def forecast(
         return expected.assign(payment=pd.Series(dtype=object))
     by_metric = {line.metric: line for line in lines}
     rows = expected.sort_values(["period_end", "metric"], kind="stable").reset_index(drop=True)
+    metric = rows["metric"].to_numpy()
+    # Whole pence as Python integers (an object array): exact at any size, and a profile is
+    # a few dozen rows.
     pence = np.array(
-        [int(by_metric[m].unit_price * 100) for m in rows["metric"]], dtype=np.int64
-    ) * rows["quantity"].to_numpy(dtype=np.int64)
+        [
+            _pence(by_metric[m].unit_price) * int(q)
+            for m, q in zip(metric, rows["quantity"], strict=True)
+        ],
+        dtype=object,
+    )
     left = np.array(
-        [_metric_room(by_metric[m], earned_by_metric.get(m, ZERO)) for m in rows["metric"]],
-        dtype=np.int64,
+        [_metric_room(by_metric[m], earned_by_metric.get(m, ZERO)) for m in metric], dtype=object
     )
-    metric_total = pd.Series(pence).groupby(rows["metric"].to_numpy()).cumsum().to_numpy()
+    metric_total = _running(pence, metric)
     within_metric = np.minimum(metric_total, left)
-    per_row = (
-        within_metric
-        - pd.Series(within_metric).groupby(rows["metric"].to_numpy()).shift(fill_value=0).to_numpy()
-    )
-    overall = np.minimum(np.cumsum(per_row), int(room * 100))
+    this_row = within_metric - _previous(within_metric, metric)
+    overall = np.minimum(np.cumsum(this_row), _pence(room))
     paid = np.diff(overall, prepend=0)
     return rows.assign(payment=[(Decimal(int(p)) / 100).quantize(PENNY) for p in paid])
 
 
-_NO_CAP = np.iinfo(np.int64).max // 4
+def _running(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Running totals of ``values`` within each group, in row order: numpy's cumulative sum
+    restarted at each group's first row, which works on object arrays (pandas' grouped one
+    does not)."""
+    order, first = _grouped(groups)
+    ordered = values[order]
+    total = np.cumsum(ordered)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    return _unsorted(order, total - (total[start] - ordered[start]))
 
 
-def _metric_room(line: Rate, earned: Decimal) -> int:
-    """Pence the metric may still earn under its cap (no cap: as good as unlimited)."""
+def _previous(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each row's previous value in its group (0 for a group's first row)."""
+    order, first = _grouped(groups)
+    ordered = values[order]
+    before = np.where(first, 0, np.r_[0, ordered[:-1]])
+    return _unsorted(order, before.astype(object))
+
+
+def _grouped(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows in group order (stable), and which of them begins its group."""
+    order = np.argsort(groups, kind="stable")
+    ranked = groups[order]
+    return order, np.r_[True, ranked[1:] != ranked[:-1]]
+
+
+def _unsorted(order: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    result = np.empty_like(ordered)
+    result[order] = ordered
+    return result
+
+
+def _pence(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def _metric_room(line: Rate, earned: Decimal) -> int | None:
+    """Pence the metric may still earn under its cap (no cap: more than any profile brings)."""
     if line.cap is None:
-        return _NO_CAP
-    return max(int((line.cap - earned) * 100), 0)
+        return 10**30
+    return max(_pence(line.cap - earned), 0)

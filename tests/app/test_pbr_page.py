@@ -486,12 +486,14 @@ def test_a_bad_contract_is_refused_with_the_field_and_rule_and_nothing_written(
     assert contracts.contracts(con, people.manager).empty
 
 
-def test_a_commitment_of_another_instrument_is_refused_by_name(app, con, people, committed):
+def test_the_form_offers_only_payment_by_results_commitments_with_nothing_paid(
+    app, con, people, portfolio, committed
+):
+    open_one = commit_pbr(con, people, portfolio)
     at = app(people.manager, PAGE)
-    at = submit_contract(fill_contract(at, 1), {"rates": RATE_ROWS, "cohorts": COHORT_ROWS})
-    (message,) = errors(at)
-    assert message.startswith("commitment: #1 funds 'Trial of small_grant'"), message
-    assert "only a payment-by-results experiment's commitment takes a PbR contract" in message
+    picker = at.selectbox(key=form_key(at, "pbr-contract", "commitment"))
+    assert list(picker.options) == [f"#{open_one} · Trial of pbr_contract → Outcomes Provider Ltd"]
+    assert 1 not in contracts.open_to_contract(con, people.manager)["commitment_id"].tolist()
 
 
 def test_with_no_contracts_readers_are_told_so_and_offered_nothing(app, people, portfolio):

@@ -109,6 +109,7 @@ def test_a_contract_from_a_rate_card_is_claimed_verified_paid_and_exposed(
                 "verified_unpaid": "1500.00",
                 "contingent_liability": "2500.00",
                 "to_recover": "0.00",
+                "forecast": "0.00",
             }
         ],
         "totals": {
@@ -118,6 +119,7 @@ def test_a_contract_from_a_rate_card_is_claimed_verified_paid_and_exposed(
             "verified_unpaid": "1500.00",
             "contingent_liability": "2500.00",
             "to_recover": "0.00",
+            "forecast": "0.00",
         },
     }
     table = fund(database, "pbr exposure", user="board").stdout

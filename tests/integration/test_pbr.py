@@ -349,3 +349,96 @@ def test_a_participants_outcome_is_verified_once_even_after_a_reversal(con, peop
         f" #{again}; an outcome is paid once"
     )
     assert earned(con, people, contract_id) == D("1300.00")
+
+
+def test_both_caps_hold_together_outcome_by_outcome(con, people, portfolio):
+    """Metric A capped at £100, B and C not, each £100; £100 at most a participant. P1 claims
+    B then C, P2 and P3 claim A: P1 earns £100 (its cap), A earns £100 (its cap): £200,
+    where the lesser of the two capped sums (£300) would overpay."""
+    commitment_id = committed(con, people, portfolio)
+    contract_id = contracts.add_contract(
+        con,
+        people.manager,
+        terms(
+            commitment_id,
+            max_per_participant="100.00",
+            rates=[
+                rate(metric="A", definition="a", unit_price="100.00", cap="100.00"),
+                rate(metric="B", definition="b", unit_price="100.00"),
+                rate(metric="C", definition="c", unit_price="100.00"),
+            ],
+        ),
+        reason="signed",
+        key=key(),
+    ).entity_id
+    for participant, metric in (("P1", "B"), ("P1", "C"), ("P2", "A"), ("P3", "A")):
+        accept(con, people, claim(con, people, contract_id, metric, participant=participant))
+    assert earned(con, people, contract_id) == D("200.00")
+    with nothing_written(con), pytest.raises(InvariantBroken):
+        pay(con, people, commitment_id, "200.01")
+
+
+def test_whoever_verified_a_contracts_claims_never_pays_it(con, people, contract):
+    contract_id, commitment_id = contract
+    accept(con, people, claim(con, people, contract_id, "ESOL completion"))
+    users.set_role(
+        con,
+        people.admin,
+        username=people.auditor.username,
+        role="fund_manager",
+        reason="moved",
+        key=key(),
+    )
+    expected = (
+        f"payer: you verified outcome claims of PbR contract #{contract_id} 'Youth outcomes,"
+        " round 1'; its payments are made by someone who does not verify them"
+    )
+    with nothing_written(con), pytest.raises(ValidationError) as refused:
+        ledger.pay(
+            con,
+            people.auditor,
+            commitment_id=commitment_id,
+            amount="1.00",
+            reason="r",
+            key=key(),
+        )
+    assert str(refused.value) == expected
+    run = [payment(commitment_id=commitment_id, amount="1.00", on=None, reason="r", key=key())]
+    with nothing_written(con), pytest.raises(RowsRefused) as refused:
+        ledger.pay_run(con, people.auditor, run)
+    assert str(refused.value) == f"row 1: {expected}"
+
+
+def test_a_claim_worth_more_than_the_whole_contract_is_refused(con, people, portfolio):
+    commitment_id = committed(con, people, portfolio, amount="20000.00")
+    cohort_card = terms(
+        commitment_id,
+        max_per_participant=None,
+        rates=[rate(metric="events avoided", definition="d", unit_price="2000.00")],
+    )
+    contract_id = contracts.add_contract(
+        con, people.manager, cohort_card, reason="signed", key=key()
+    ).entity_id
+    with nothing_written(con), pytest.raises(ValidationError) as refused:
+        claim(con, people, contract_id, "events avoided", participant=None, quantity="11")
+    assert str(refused.value).startswith(
+        "quantity: 11 × £2,000.00 is more than the maximum liability of PbR contract"
+    )
+
+
+def test_an_overpayment_written_off_is_no_longer_to_recover(con, people, contract):
+    contract_id, commitment_id = contract
+    first = claim(con, people, contract_id, "ESOL completion")
+    accept(con, people, first)
+    pay(con, people, commitment_id, "1200.00")
+    claims.reverse_verification(con, people.auditor, claim_id=first, reason="x", key=key())
+    ledger.write_off(
+        con,
+        people.manager,
+        commitment_id=commitment_id,
+        amount="1200.00",
+        reason="provider insolvent",
+        key=key(),
+    )
+    row = exposure.exposure(con, people.auditor).set_index("contract_id").loc[contract_id]
+    assert row["to_recover"] == D(0)

@@ -264,22 +264,26 @@ class Raw:
         )
 
     def earned(self, contract_id: int) -> Decimal:
-        """min(commitment, metrics within their caps, participants within theirs)."""
+        """Outcome by outcome, in claim order: each participant's outcomes earn until the most
+        one may earn is reached, then each metric's within its cap, and the whole within the
+        commitment."""
         commitment_id, per_participant = self.contracts[contract_id]
         by_metric: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        by_participant: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for claim, quantity in self.verified().items():
+        so_far: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for claim, quantity in sorted(self.verified().items()):
             contract, metric, participant, _ = self.claims[claim]
-            if contract != contract_id:
+            if contract != contract_id or quantity <= 0:
                 continue
             value = quantity * self.rates[contract, metric][0]
+            who = participant or f"#{claim}"
+            if per_participant is not None:
+                value = max(min(value, per_participant - so_far[who]), ZERO)
+            so_far[who] += value
             by_metric[metric] += value
-            by_participant[participant or f"#{claim}"] += value
         metrics = sum(
             (min(v, self.rates[contract_id, m][1] or v) for m, v in by_metric.items()), ZERO
         )
-        participants = sum((min(v, per_participant or v) for v in by_participant.values()), ZERO)
-        return min(self.money(commitment_id)[0], metrics, participants)
+        return min(self.money(commitment_id)[0], metrics)
 
     def money(self, commitment_id: int) -> tuple[Decimal, Decimal, Decimal]:
         """(committed, paid, recovered) summed from the commitment's ledger rows."""
@@ -441,8 +445,10 @@ class PbrMachine(RuleBasedStateMachine):
         elif on_dwp:
             quantity = 1 if quantity < 12 else 2  # one outcome, now and then more
             allowed = quantity == 1 and not self.raw.claimed_before(contract_id, who, metric)
-        else:
-            allowed = True
+        else:  # a claim is never worth more than the whole contract
+            price = self.raw.rates[contract_id, metric][0]
+            commitment_id = self.raw.contracts[contract_id][0]
+            allowed = quantity * price <= self.raw.money(commitment_id)[0]
         self.outcome(
             lambda: claims.record_claim(
                 self.con,

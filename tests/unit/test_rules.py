@@ -23,6 +23,7 @@ from fund.ledger.rules import (
     breaches,
     commitments_within_allocation,
     payments_within_commitment,
+    payments_within_earned,
     recoveries_within_payments,
 )
 
@@ -340,3 +341,58 @@ def test_reversing_a_paid_commitment_is_refused_with_the_unpaid_room():
     assert [e.rule for e in found] == [
         "reversal of entry #1 (commitment) £100.00 exceeds commitment #7 unpaid £0.00"
     ]
+
+
+# --- paid net of recoveries ≤ earned, on a payment-by-results contract ----------------------
+
+
+def pbr(*, paid="0", recovered="0", earned="1000", payable=None):
+    terms = Terms(
+        instrument="pbr_contract",
+        may_return_more=False,
+        earned=D(earned),
+        payable=D(payable or earned),
+        contract="PbR contract #4 'Bond'",
+        by_metric=(("A", D(earned)), ("B", D("0"))),
+    )
+    return CommitmentState(
+        commitment_id=9,
+        terms=terms,
+        committed=D("5000"),
+        paid=D(paid),
+        recovered=D(recovered),
+        written_off=D("0"),
+    )
+
+
+def test_a_payment_up_to_what_is_earned_breaks_no_rule():
+    state = Balances(commitments=(pbr(paid="1000"),))
+    assert payments_within_earned(state, attempt("p", "1")) is None
+
+
+def test_a_payment_past_what_is_earned_names_the_contract_its_metrics_and_the_amount():
+    refused = payments_within_earned(
+        Balances(commitments=(pbr(paid="1000.01"),)), attempt("payment", "400.01")
+    )
+    assert str(refused) == (
+        "amount: payment £400.01 exceeds what PbR contract #4 'Bond' has earned and not yet"
+        " paid, £400.00: verified outcomes have earned £1,000.00 (A £1,000.00)"
+    )
+    assert (refused.limit, refused.attempted) == (D("1000"), D("400.01"))
+
+
+def test_money_coming_back_makes_room_and_an_overpayment_only_blocks_more_payments():
+    # Recovered money is netted off: £1,200 paid, £300 back, £1,000 earned leaves £100.
+    state = Balances(commitments=(pbr(paid="1200", recovered="300"),))
+    assert payments_within_earned(state, attempt("p", "100")) is None
+    # After a reversal, £900 earned, £1,000 already paid (payable is what was paid): a
+    # recovery of part of it goes through, a further payment does not.
+    over = pbr(paid="1000", earned="900", payable="1000")
+    assert payments_within_earned(Balances(commitments=(over,)), attempt("p", "0")) is None
+    more = pbr(paid="1000.01", earned="900", payable="1000")
+    assert payments_within_earned(Balances(commitments=(more,)), attempt("p", "0.01"))
+
+
+def test_other_instruments_are_not_judged_by_what_is_earned():
+    grant = commitment(committed="100", paid="100")
+    assert payments_within_earned(Balances(commitments=(grant,)), attempt("p", "1")) is None
