@@ -21,7 +21,7 @@ from fund import register
 from fund.auth import Permission, User, may, require
 from fund.db import frame
 from fund.errors import NotFound, ValidationError
-from fund.money import format_gbp
+from fund.money import MAX_AMOUNT, format_gbp
 from fund.pbr.contracts import parse_date, whole_number
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
@@ -171,23 +171,18 @@ def _claimable(con: duckdb.DuckDBPyConnection, contract_id: int, claim: dict) ->
         _one_participants_outcome(con, contract_id, named, per_participant, claim)
 
 
-_PRICE_AND_LIABILITY = """
-SELECT r.unit_price,
-       (SELECT sum(f.committed) FROM ledger_effect AS f WHERE f.commitment_id = k.commitment_id)
-FROM pbr_rate AS r JOIN pbr_contract AS k USING (contract_id)
-WHERE r.contract_id = ? AND r.metric = ?
-"""
-
-
 def _within_liability(con, contract_id: int, named: str, claim: dict) -> None:
-    """A claim is never worth more than the whole contract: a quantity that large is a
-    mistake (and would overflow the money it is priced in)."""
-    price, liability = con.execute(_PRICE_AND_LIABILITY, [contract_id, claim["metric"]]).fetchone()
-    if claim["quantity"] * price > liability:
+    """A claim may be worth more than its caps allow (they bound what it earns), but never
+    more than any amount of money the fund records: a quantity that large is a mistake."""
+    (price,) = con.execute(
+        "SELECT unit_price FROM pbr_rate WHERE contract_id = ? AND metric = ?",
+        [contract_id, claim["metric"]],
+    ).fetchone()
+    if claim["quantity"] * price > MAX_AMOUNT:
         raise ValidationError(
             "quantity",
-            f"{claim['quantity']:,} × {format_gbp(price)} is more than the maximum liability of"
-            f" {named}, {format_gbp(liability)}: a claim cannot be worth more than the contract",
+            f"{claim['quantity']:,} × {format_gbp(price)} on {named} is more than"
+            f" {format_gbp(MAX_AMOUNT)}, the most any amount may be",
         )
 
 

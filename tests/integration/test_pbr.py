@@ -409,21 +409,27 @@ def test_whoever_verified_a_contracts_claims_never_pays_it(con, people, contract
     assert str(refused.value) == f"row 1: {expected}"
 
 
-def test_a_claim_worth_more_than_the_whole_contract_is_refused(con, people, portfolio):
+def test_a_claim_worth_more_than_any_amount_is_refused_and_one_past_its_caps_is_not(
+    con, people, portfolio
+):
     commitment_id = committed(con, people, portfolio, amount="20000.00")
     cohort_card = terms(
         commitment_id,
         max_per_participant=None,
-        rates=[rate(metric="events avoided", definition="d", unit_price="2000.00")],
+        rates=[
+            rate(metric="events avoided", definition="d", unit_price="2000.00"),
+            rate(metric="lives changed", definition="d", unit_price="99999999.00"),
+        ],
     )
     contract_id = contracts.add_contract(
         con, people.manager, cohort_card, reason="signed", key=key()
     ).entity_id
     with nothing_written(con), pytest.raises(ValidationError) as refused:
-        claim(con, people, contract_id, "events avoided", participant=None, quantity="11")
-    assert str(refused.value).startswith(
-        "quantity: 11 × £2,000.00 is more than the maximum liability of PbR contract"
-    )
+        claim(con, people, contract_id, "lives changed", participant=None, quantity="999999999")
+    assert str(refused.value).startswith("quantity: 999,999,999 × £99,999,999.00 on PbR contract")
+    worth_more = claim(con, people, contract_id, "events avoided", participant=None, quantity=11)
+    accept(con, people, worth_more)  # £22,000.00 of outcomes: the commitment caps it
+    assert earned(con, people, contract_id) == D("20000.00")
 
 
 def test_an_overpayment_written_off_is_no_longer_to_recover(con, people, contract):
