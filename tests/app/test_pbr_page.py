@@ -15,7 +15,6 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from fund import ledger
 from fund.pbr import claims, contracts, exposure, investors
 from fund.pbr.rate_card import rate
-from fund.register import Instrument
 from tests.app.helpers import (
     button,
     counts,
@@ -28,6 +27,7 @@ from tests.app.helpers import (
 )
 from tests.app.test_board_page import everything
 from tests.conftest import key
+from tests.integration.helpers import pbr_commitment
 
 PAGE = "pages/pbr.py"
 D = Decimal
@@ -37,33 +37,7 @@ ESOL = "ESOL completion"
 
 
 def commit_pbr(con, people, portfolio, amount="100000.00") -> int:
-    """£100,000.00 committed to the PbR experiment, above the delegated limit: a second fund
-    manager approves it. Returns the commitment's number."""
-    ledger.allocate(
-        con,
-        people.manager,
-        programme_id=portfolio.programme_id,
-        amount="500000.00",
-        reason="fund the programme",
-        key=key(),
-    )
-    waiting = ledger.commit(
-        con,
-        people.manager,
-        experiment_id=portfolio.experiments[Instrument.PBR_CONTRACT],
-        amount=amount,
-        counterparty="Outcomes Provider Ltd",
-        reason="outcomes contract signed",
-        key=key(),
-    )
-    return ledger.decide(
-        con,
-        people.second_manager,
-        request_id=waiting.entity_id,
-        approve=True,
-        reason="contract reviewed",
-        key=key(),
-    ).entity_id
+    return pbr_commitment(con, people, portfolio, amount)
 
 
 def terms(commitment_id: int) -> contracts.ContractTerms:

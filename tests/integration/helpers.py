@@ -24,6 +24,7 @@ import pytest
 
 from fund import db, ledger, portfolio, unit_of_work
 from fund.auth import User
+from fund.register import Instrument
 from tests import conftest
 
 FAST_HASHER = conftest.FAST_HASHER
@@ -142,3 +143,35 @@ def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyC
     with pytest.MonkeyPatch.context() as patch, real(con):
         patch.setattr(unit_of_work, "transaction", joining)
         yield con
+
+
+def pbr_commitment(con, people, portfolio, amount: str = "100000.00") -> int:
+    """A commitment to the portfolio's payment-by-results experiment, its programme funded
+    first; above the delegated limit, a second fund manager approves it. Its number."""
+    ledger.allocate(
+        con,
+        people.manager,
+        programme_id=portfolio.programme_id,
+        amount="500000.00",
+        reason="fund the programme",
+        key=conftest.key(),
+    )
+    written = ledger.commit(
+        con,
+        people.manager,
+        experiment_id=portfolio.experiments[Instrument.PBR_CONTRACT],
+        amount=amount,
+        counterparty="Outcomes Provider Ltd",
+        reason="outcomes contract signed",
+        key=conftest.key(),
+    )
+    if written.entity == "approval request":
+        written = ledger.decide(
+            con,
+            people.second_manager,
+            request_id=written.entity_id,
+            approve=True,
+            reason="contract reviewed",
+            key=conftest.key(),
+        )
+    return written.entity_id

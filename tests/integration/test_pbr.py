@@ -15,9 +15,8 @@ from fund.errors import InvariantBroken, PermissionDenied, RowsRefused, Validati
 from fund.ledger.payment_run import payment
 from fund.pbr import claims, contracts, exposure
 from fund.pbr.rate_card import rate
-from fund.register import Instrument
 from tests.conftest import key
-from tests.integration.helpers import nothing_written
+from tests.integration.helpers import nothing_written, pbr_commitment
 
 D = Decimal
 REFERENCE = json.loads(
@@ -27,31 +26,7 @@ DWP = REFERENCE["rate_cards"][0]
 
 
 def committed(con, people, portfolio, amount="100000.00"):
-    ledger.allocate(
-        con,
-        people.manager,
-        programme_id=portfolio.programme_id,
-        amount="500000.00",
-        reason="fund the programme",
-        key=key(),
-    )
-    waiting = ledger.commit(  # above the delegated limit: a second fund manager approves
-        con,
-        people.manager,
-        experiment_id=portfolio.experiments[Instrument.PBR_CONTRACT],
-        amount=amount,
-        counterparty="Outcomes Provider Ltd",
-        reason="outcomes contract signed",
-        key=key(),
-    )
-    return ledger.decide(
-        con,
-        people.second_manager,
-        request_id=waiting.entity_id,
-        approve=True,
-        reason="contract reviewed",
-        key=key(),
-    ).entity_id
+    return pbr_commitment(con, people, portfolio, amount)
 
 
 def terms(commitment_id, **changes):

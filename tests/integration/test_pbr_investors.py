@@ -11,14 +11,13 @@ import pandas as pd
 import pytest
 import pyxirr
 
-from fund import audit, ledger
+from fund import audit
 from fund.errors import InvariantBroken, NotFound, PermissionDenied, ValidationError
 from fund.pbr import contracts, investors
 from fund.pbr.rate_card import rate
-from fund.register import Instrument
 from fund.returns import NO_SIGN_CHANGE
 from tests.conftest import key
-from tests.integration.helpers import nothing_written
+from tests.integration.helpers import nothing_written, pbr_commitment
 
 D = Decimal
 
@@ -26,23 +25,7 @@ D = Decimal
 @pytest.fixture
 def contract_id(con, people, portfolio) -> int:
     """A PbR contract on a £9,000.00 commitment (within the delegated limit)."""
-    ledger.allocate(
-        con,
-        people.manager,
-        programme_id=portfolio.programme_id,
-        amount="50000.00",
-        reason="fund the programme",
-        key=key(),
-    )
-    commitment_id = ledger.commit(
-        con,
-        people.manager,
-        experiment_id=portfolio.experiments[Instrument.PBR_CONTRACT],
-        amount="9000.00",
-        counterparty="Outcomes Provider Ltd",
-        reason="outcomes contract signed",
-        key=key(),
-    ).entity_id
+    commitment_id = pbr_commitment(con, people, portfolio, "9000.00")
     terms = contracts.ContractTerms(
         commitment_id=commitment_id,
         name="Reoffending bond",
