@@ -13,6 +13,7 @@ from decimal import Decimal
 import duckdb
 
 from fund import db
+from fund.audit import canonical_text
 from fund.errors import NotFound, ValidationError
 from fund.ledger.rules import (
     ALLOCATED,
@@ -42,22 +43,37 @@ WITH state AS (
            coalesce(sum(committed), 0) AS committed, coalesce(sum(paid), 0) AS paid,
            coalesce(sum(recovered), 0) AS recovered, coalesce(sum(written_off), 0) AS written_off
     FROM ledger_effect
-    WHERE {which}
+    WHERE {state}
     GROUP BY commitment_id
 )
 SELECT s.commitment_id, s.ringfence_id, s.programme_id, s.committed, s.paid, s.recovered,
        s.written_off, x.instrument, list_contains($may_return_more, x.instrument),
-       k.contract_id, k.name, k.earned,
-       greatest(k.earned, s.paid - s.recovered), k.by_metric,
-       (SELECT list(DISTINCT v.verified_by) FROM pbr_verification AS v
-        JOIN pbr_claim AS q USING (claim_id) WHERE q.contract_id = k.contract_id)
+       k.contract_id, k.name
 FROM state AS s
-JOIN commitment AS c USING (commitment_id)
-JOIN experiment AS x USING (experiment_id)
-LEFT JOIN pbr_card_earned AS k USING (commitment_id)
+JOIN commitment AS c ON {commitment}
+JOIN experiment AS x ON x.experiment_id = c.experiment_id
+LEFT JOIN pbr_contract AS k ON {contract}
 """
-_ONE = _BOOKED.format(which="commitment_id = $ids[1]")
-_MANY = _BOOKED.format(which="commitment_id IN (SELECT unnest($ids))")
+# One commitment: every filter a constant key, so each table is read through its index.
+_ONE = _BOOKED.format(
+    state="commitment_id = $ids[1]",
+    commitment="c.commitment_id = $ids[1]",
+    contract="k.commitment_id = $ids[1]",
+)
+_MANY = _BOOKED.format(
+    state="commitment_id IN (SELECT unnest($ids))",
+    commitment="c.commitment_id = s.commitment_id",
+    contract="k.commitment_id = s.commitment_id",
+)
+# What outcomes have earned on the contracts among them, and who verified their claims (read
+# only when there are contracts: the views cost more than the rest of a write's reads).
+_EARNED = """
+SELECT e.contract_id, e.earned, e.by_metric,
+       (SELECT list(DISTINCT v.verified_by) FROM pbr_verification AS v
+        JOIN pbr_claim AS q USING (claim_id) WHERE q.contract_id = e.contract_id)
+FROM pbr_card_earned AS e
+WHERE e.contract_id IN (SELECT unnest($contracts))
+"""
 # The instruments whose commitments may return more than was paid (a venture's gains).
 MAY_RETURN_MORE = [Instrument.SOCIAL_VENTURE.value]
 # Programme and ring-fence balances are kept current by every posting (see _KEEP), so a
@@ -124,21 +140,30 @@ def booked_for_payments(
 
 def _read(con: duckdb.DuckDBPyConnection, sql: str, ids: list[int]) -> dict[int, Booked]:
     rows = con.execute(sql, {"ids": ids, "may_return_more": MAY_RETURN_MORE}).fetchall()
-    return {row[0]: _booked(row) for row in rows}
+    contracts = [row[9] for row in rows if row[9] is not None]
+    earned = {}
+    if contracts:
+        earned = {e[0]: e[1:] for e in con.execute(_EARNED, {"contracts": contracts}).fetchall()}
+    return {row[0]: _booked(row, earned.get(row[9])) for row in rows}
 
 
-def _booked(row: tuple) -> Booked:
+def _booked(row: tuple, outcomes: tuple | None) -> Booked:
+    """A commitment's booking, balances and terms; ``outcomes`` (earned, by metric,
+    verifiers) when a contract pays it only for verified outcomes."""
     commitment_id, ringfence_id, programme_id, committed, paid, recovered, written_off = row[:7]
-    instrument, may_return_more, contract_id, name, earned, payable, by_metric, verifiers = row[7:]
-    terms = Terms(
-        instrument=instrument,
-        may_return_more=may_return_more,
-        earned=earned,
-        payable=payable if earned is not None else None,
-        contract=f"PbR contract #{contract_id} {name!r}" if contract_id else "",
-        by_metric=tuple((m["metric"], m["earned"]) for m in by_metric or ()),
-        verifiers=frozenset(verifiers or ()),
-    )
+    instrument, may_return_more, contract_id, name = row[7:]
+    terms = Terms(instrument=instrument, may_return_more=may_return_more)
+    if contract_id is not None:
+        earned, by_metric, verifiers = outcomes
+        terms = replace(
+            terms,
+            earned=earned,
+            # what was paid, if a reversal has since lowered what is earned below it
+            payable=max(earned, paid - recovered),
+            contract=f"PbR contract #{contract_id} {name!r}",
+            by_metric=tuple((m["metric"], m["earned"]) for m in by_metric),
+            verifiers=frozenset(verifiers or ()),
+        )
     state = CommitmentState(
         commitment_id=commitment_id,
         terms=terms,
@@ -261,9 +286,14 @@ def post(
 
 
 def append(con: duckdb.DuckDBPyConnection, entries: list[tuple[Step, Movement, date]]) -> list[int]:
-    """Append entries the rules allowed, each under its write's audit row, in one statement:
-    the one way entries reach the ledger, for a single write and a payment run alike. Each
-    write's step gets its entries' canonical text, by the macro ``verify`` hashes."""
+    """Append entries the rules allowed, each under its write's audit row: the one way
+    entries reach the ledger, for a single write and a payment run alike. Each write's step
+    gets its entries' canonical text, as ``verify`` hashes it. A single write's one or two
+    entries go in by a prepared statement each, their text made here; a run's go in as one
+    Arrow table, their texts made in SQL by the macro ``verify`` uses (a test holds the two
+    texts equal): each the cheaper at its size."""
+    if len(entries) <= _ONE_BY_ONE:
+        return [_append_one(con, *entry) for entry in entries]
     ids = next_entry_ids(con, len(entries))
     rows = [
         [entry_id, step.seq, *entry_fields(step, movement, day)]
@@ -274,6 +304,23 @@ def append(con: duckdb.DuckDBPyConnection, entries: list[tuple[Step, Movement, d
     for entry_id, (step, _, _) in zip(ids, entries, strict=True):
         step.entry_texts.append(texts[entry_id])
     return ids
+
+
+_ONE_BY_ONE = 2  # a single write's entries (a virement's two legs at most)
+_POST = """
+INSERT INTO ledger_entry (entry_id, audit_seq, kind, ringfence_id, programme_id, commitment_id,
+                          amount, value_date, recorded_at, actor_id, reason, reverses,
+                          virement_id)
+VALUES (nextval('ledger_entry_id'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING entry_id
+"""
+
+
+def _append_one(con: duckdb.DuckDBPyConnection, step: Step, movement: Movement, day: date) -> int:
+    fields = entry_fields(step, movement, day)
+    (entry_id,) = con.execute(_POST, [step.seq, *fields]).fetchone()
+    step.entry_texts.append(canonical_text([entry_id, *fields]))
+    return entry_id
 
 
 def entry_fields(step: Step, m: Movement, value_date: date) -> list[object]:
