@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:  # run as a script, the package is not necessarily
     sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
+import grant_import  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
@@ -1739,6 +1740,34 @@ def measure_sroi(con: duckdb.DuckDBPyConnection, people: Cast, runs: int) -> lis
 # ---------------------------------------------------------------------------------------
 
 PACK_SECONDS = 20.0  # the board pack, PDF and workbook, as at today at 1M entries
+IMPORT_SECONDS = 15.0  # a 100,000-grant 360Giving CSV imported, or refused, all or nothing
+
+
+def measure_grant_import(con: duckdb.DuckDBPyConnection, people: Cast) -> list[Row]:
+    """A 100,000-grant 360Giving CSV imported all or nothing, beside reading it alone; and
+    the same file refused for one bad row at its end, with nothing written."""
+    with tempfile.TemporaryDirectory() as folder:
+        found = grant_import.measure(con, people.manager, Path(folder))
+    untouched = "nothing written" if found.untouched else "SOMETHING WRITTEN"
+    return [
+        Row(
+            f"360Giving import of {found.grants:,} grants (CSV), all or nothing",
+            f"{found.imported:.1f} s",
+            f"{found.read:.1f} s (read and schema check alone)",
+            times(found.imported / found.read),
+            f"< {IMPORT_SECONDS:g} s",
+            verdict(found.imported < IMPORT_SECONDS),
+        ),
+        Row(
+            f"  the same file refused for one bad row at its end ({found.problems} problem,"
+            f" {untouched})",
+            f"{found.refused:.1f} s",
+            f"{found.read:.1f} s (read alone)",
+            times(found.refused / found.read),
+            f"< {IMPORT_SECONDS:g} s",
+            verdict(found.refused < IMPORT_SECONDS and found.untouched),
+        ),
+    ]
 
 
 def measure_board_pack(con: duckdb.DuckDBPyConnection, people: Cast) -> list[Row]:
@@ -1863,6 +1892,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += measure_sroi(con, people, args.runs)
         say("measuring: the board pack as at today…")
         rows += measure_board_pack(con, people)
+        say(f"measuring: a 360Giving import of {grant_import.GRANTS:,} grants…")
+        rows += measure_grant_import(con, people)
         say("measuring: the Portfolio page's server time, warm and cold…")
         con.close()  # the page's cold runs must be the only opening of the file
         rows += measure_pages(SCRATCH, people, few)

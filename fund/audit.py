@@ -168,6 +168,7 @@ class Link:
     details: str
     entry_texts: list[str]
     states: list[tuple[str, str, str | None]] = ()
+    digested: str | None = None  # the states' digest when SQL made it (an import's)
 
 
 AUDIT_COLUMNS = [
@@ -206,7 +207,7 @@ def _fields(seq: int, link: Link) -> list[object]:
         link.reason,
         link.details,
         entries_digest(link.entry_texts),
-        states_digest(link.states),
+        states_digest(link.states) if link.digested is None else link.digested,
     ]
 
 

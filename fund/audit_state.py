@@ -512,6 +512,108 @@ RECORDED: tuple[Recorded, ...] = (
             "reverses",
         ),
     ),
+    # Small grants (migration 0011): the policy they are judged by, the applications, their
+    # decisions and the commitments those made, reports, closures and imports.
+    Recorded(
+        table="grant_policy",
+        name="small-grant policy #{}",
+        key="policy_id",
+        key_type="INTEGER",
+        fields=(
+            "ringfence_id",
+            "version",
+            "min_amount",
+            "max_amount",
+            "delegated_limit",
+            "id_prefix",
+            "funder_id",
+            "report_days",
+            "declared_by",
+            "declared_at",
+            "reason",
+        ),
+    ),
+    Recorded(
+        table="grant_import",
+        name="grant import #{}",
+        key="import_id",
+        key_type="INTEGER",
+        fields=(
+            "experiment_id",
+            "file_name",
+            "file_sha256",
+            "grants",
+            "total",
+            "sha256(report)",
+            "request_id",
+            "imported_by",
+            "imported_at",
+        ),
+    ),
+    Recorded(
+        table="small_grant",
+        name="small grant #{}",
+        key="grant_id",
+        key_type="INTEGER",
+        fields=(
+            "experiment_id",
+            "identifier",
+            "applicant_type",
+            "applicant",
+            "recipient",
+            "recipient_id",
+            "recipient_key",
+            "title",
+            "purpose",
+            "amount",
+            "planned_start",
+            "planned_end",
+            "import_id",
+            "sha256(published)",
+            "applied_by",
+            "applied_at",
+        ),
+    ),
+    Recorded(
+        table="grant_decision",
+        name="grant decision #{}",
+        key="decision_id",
+        key_type="INTEGER",
+        fields=(
+            "grant_id",
+            "decision",
+            "amount",
+            "award_date",
+            "report_due",
+            "request_id",
+            "split_with",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "reverses",
+        ),
+    ),
+    Recorded(
+        table="grant_commitment",
+        name="the commitment of grant decision #{}",
+        key="decision_id",
+        key_type="INTEGER",
+        fields=("commitment_id",),
+    ),
+    Recorded(
+        table="grant_report",
+        name="the report of small grant #{}",
+        key="grant_id",
+        key_type="INTEGER",
+        fields=("what_done", "learned", "spent", "reported_by", "reported_at"),
+    ),
+    Recorded(
+        table="grant_closure",
+        name="the closing of small grant #{}",
+        key="grant_id",
+        key_type="INTEGER",
+        fields=("closed_by", "closed_at", "reason"),
+    ),
     Recorded(
         table="app_session",
         name="session #{}",
@@ -525,9 +627,10 @@ BY_TABLE = {recorded.table: recorded for recorded in RECORDED}
 StateRow = tuple[str, str, str | None]  # (table, row key, state or None once gone)
 
 
-def _record_sql(recorded: Recorded) -> str:
-    """Insert the state of the named rows (NULL for a key with no rows left) at one audit row."""
-    if not recorded.grouped:
+def _record_sql(recorded: Recorded, many: bool = False) -> str:
+    """Insert the state of the named rows (NULL for a key with no rows left) at one audit row:
+    a key or two by the table's index, many keys (or a group's rows) by one join."""
+    if not recorded.grouped and not many:
         # One row per key: the same text as states() gives, read through the key's index.
         return (
             "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608
@@ -547,6 +650,8 @@ def _record_sql(recorded: Recorded) -> str:
 
 
 _RECORD = {recorded.table: _record_sql(recorded) for recorded in RECORDED}
+_RECORD_MANY = {recorded.table: _record_sql(recorded, many=True) for recorded in RECORDED}
+_BY_INDEX = 2  # up to this many keys of a table are recorded one index lookup each
 
 
 def record(
@@ -560,10 +665,36 @@ def record(
         if BY_TABLE[table].grouped:
             stored += con.execute(_RECORD[table], {"seq": seq, "keys": keys}).fetchall()
             continue
+        if len(keys) > _BY_INDEX:  # an import: its rows in one statement
+            stored += con.execute(_RECORD_MANY[table], {"seq": seq, "keys": keys}).fetchall()
+            continue
         for key in keys:  # a write names one or two rows of a table
             found = con.execute(_RECORD[table], {"seq": seq, "keys": [key]}).fetchall()
             stored += found or _gone(con, seq, table, key)
     return sorted(stored, key=lambda row: (row[0], row[1]))
+
+
+BULK = 1000  # a write naming more rows of one table than this (an import) digests them in SQL
+
+
+def is_bulk(written: dict[str, set[str]]) -> bool:
+    return any(len(keys) > BULK for keys in written.values())
+
+
+_DIGEST = """
+SELECT coalesce(sha256(string_agg(audit_state_text(tbl, row_key, state), chr(10)
+                                  ORDER BY tbl, row_key)), '')
+FROM audit_state WHERE audit_seq = ?
+"""
+
+
+def record_digested(con: duckdb.DuckDBPyConnection, seq: int, written: dict[str, set[str]]) -> str:
+    """Store the states as :func:`record` does, for a write naming thousands of rows, and
+    return their digest made in SQL exactly as ``verify`` makes it, so that the states of an
+    import never travel through Python."""
+    for table in sorted(written):
+        con.execute(_RECORD_MANY[table], {"seq": seq, "keys": sorted(written[table])}).fetchall()
+    return con.execute(_DIGEST, [seq]).fetchone()[0]
 
 
 def _gone(con: duckdb.DuckDBPyConnection, seq: int, table: str, key: str) -> list[StateRow]:

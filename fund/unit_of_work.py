@@ -205,6 +205,9 @@ def _link(
     step: Step, operation: str, key: str, details: str, entity: str, entity_id: int
 ) -> audit.Link:
     """The audit row of a step, with the state of every row it recorded (read back now)."""
+    digested = None
+    if audit_state.is_bulk(step.written):
+        digested = audit_state.record_digested(step.con, step.seq, step.written)
     return audit.Link(
         at=step.at,
         actor=step.actor,
@@ -215,7 +218,10 @@ def _link(
         reason=step.reason,
         details=details,
         entry_texts=step.entry_texts,
-        states=audit_state.record(step.con, step.seq, step.written) if step.written else [],
+        states=audit_state.record(step.con, step.seq, step.written)
+        if step.written and digested is None
+        else [],
+        digested=digested,
     )
 
 

@@ -6,7 +6,7 @@ from fund import audit, exports, labels
 from fund.auth import Permission
 from fund.ledger import queries
 from fund.money import format_gbp
-from ui import chain_check, format, session
+from ui import chain_check, format, grants_audit, session
 
 SHOWN = 1000  # ledger entries on screen (and in its downloads); the count and total cover all
 
@@ -18,6 +18,9 @@ st.caption("You can read everything here and change nothing; you may add an anch
 
 with st.container(border=True):
     chain_check.render(con, user)
+
+with st.expander("Small grants: split awards and awards above the delegated limit"):
+    grants_audit.section(con, user)
 
 
 def downloads(frame, name: str) -> None:

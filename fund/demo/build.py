@@ -25,6 +25,7 @@ from fund.demo.catalogue import (
 )
 from fund.demo.evidence import Write, evidence_writes, register_plan
 from fund.demo.experiments import ExperimentPlan
+from fund.demo.grant_round import grant_round_writes
 from fund.demo.impact import save_maps
 from fund.demo.moves import carry_out, vire
 from fund.demo.outcome_contracts import outcome_contract_writes
@@ -99,7 +100,12 @@ def _in_date_order(run: Run) -> list[Write]:
     """The money moves and the evidence writes, by day: the run's clock only moves forward,
     so each is written on its own day only if they come in order (a day's moves first)."""
     moves = [Write(move.on, partial(carry_out, run, move)) for move in run.plan.moves]
-    writes = [*moves, *evidence_writes(run), *outcome_contract_writes(run)]
+    writes = [
+        *moves,
+        *evidence_writes(run),
+        *outcome_contract_writes(run),
+        *grant_round_writes(run),
+    ]
     return sorted(writes, key=lambda write: write.on)
 
 

@@ -19,6 +19,7 @@ from fund import audit_state, register
 from fund.auth import Permission, User, require
 from fund.db import duplicate_key, frame, today
 from fund.errors import NotFound, RingfenceError, SecondPersonRequired, ValidationError
+from fund.grants import booking
 from fund.ledger.posting import check, open_commitment, post
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import format_gbp, to_money
@@ -214,8 +215,12 @@ def decide(
                 f"Request #{number} approved: the virement of {format_gbp(row[2])} is posted."
             )
             return "approval request", number
+        if booking.is_import(step.con, number):
+            step.said = booking.on_approved(posting, number, None, row[10])
+            return "approval request", number
         target = register.experiment(step.con, row[8])
         made = open_commitment(posting, target, row[2], row[9], row[10], step.actor.user_id)
+        booking.on_approved(posting, number, made, row[10])
         step.said = (
             f"Request #{number} approved: commitment #{made} of {format_gbp(row[2])}"
             f" to {row[9]} for {target.title} is made."

@@ -390,7 +390,11 @@ class CommitTarget:
     known: Balances
 
 
-def commit_target(con: duckdb.DuckDBPyConnection, experiment_id: object) -> CommitTarget:
+def commit_target(
+    con: duckdb.DuckDBPyConnection, experiment_id: object, *, imported: bool = False
+) -> CommitTarget:
+    """Where a commitment to ``experiment_id`` is booked, once it may take money (awards
+    ``imported`` from another system need no registered plan: they are shown as having none)."""
     number = parse_id(experiment_id, "experiment")
     row = con.execute(_COMMIT_TARGET, [number]).fetchone()
     if row is None:
@@ -402,7 +406,7 @@ def commit_target(con: duckdb.DuckDBPyConnection, experiment_id: object) -> Comm
         title=row[3],
         instrument=Instrument(row[4]),
     )
-    _open_to_money(con, experiment)
+    _open_to_money(con, experiment, imported)
     programme = ProgrammeState(programme_id=row[1], name=row[6], allocated=row[7], committed=row[8])
     return CommitTarget(
         experiment=experiment,
@@ -421,7 +425,9 @@ SELECT EXISTS (SELECT 1 FROM evaluation_plan WHERE experiment_id = $id),
 _HOLDS_MONEY = "SELECT EXISTS (SELECT 1 FROM commitment WHERE experiment_id = ?)"
 
 
-def _open_to_money(con: duckdb.DuckDBPyConnection, experiment: ExperimentInfo) -> None:
+def _open_to_money(
+    con: duckdb.DuckDBPyConnection, experiment: ExperimentInfo, imported: bool
+) -> None:
     """Money goes only to a disciplined test: an experiment with a registered evaluation plan
     that is not closed. One that held money before plans were asked for (or whose awards were
     made elsewhere and imported) is shown as having no registered plan, never refused for it."""
@@ -430,7 +436,7 @@ def _open_to_money(con: duckdb.DuckDBPyConnection, experiment: ExperimentInfo) -
     named = f"experiment #{number} '{experiment.title}'"
     if closed:
         raise ValidationError("experiment", f"{named} is closed: it takes no new commitment")
-    if not has_plan and not con.execute(_HOLDS_MONEY, [number]).fetchone()[0]:
+    if not (has_plan or imported) and not con.execute(_HOLDS_MONEY, [number]).fetchone()[0]:
         raise ValidationError(
             "evaluation plan",
             f"{named} has no registered evaluation plan: register one before committing money",

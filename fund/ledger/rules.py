@@ -92,9 +92,9 @@ class Balances:
     ringfences: tuple[RingfenceState, ...] = ()
 
 
-def _moved(movements: Iterable[Movement]) -> dict[tuple[str, int, str], Decimal]:
-    """What the movements add to each (scope, id, figure), in one pass over them."""
-    moved: dict[tuple[str, int, str], Decimal] = {}
+def _moved(movements: Iterable[Movement]) -> dict[tuple[str, int], dict[str, Decimal]]:
+    """What the movements add to each figure of each (scope, id), in one pass over them."""
+    moved: dict[tuple[str, int], dict[str, Decimal]] = {}
     for m in movements:
         commitment, programme, ringfence = FEEDS[m.kind]
         for scope, key, figure in (
@@ -103,18 +103,18 @@ def _moved(movements: Iterable[Movement]) -> dict[tuple[str, int, str], Decimal]
             ("ringfence", m.ringfence_id, ringfence),
         ):
             if figure is not None and key is not None:
-                moved[scope, key, figure] = moved.get((scope, key, figure), ZERO) + m.amount
+                figures = moved.setdefault((scope, key), {})
+                figures[figure] = figures.get(figure, ZERO) + m.amount
     return moved
 
 
-def _plus(state, scope: str, key: int, moved: dict[tuple[str, int, str], Decimal]):
-    """``state`` with what moved in its scope added to its figures (itself if nothing did)."""
-    changes = {
-        figure: getattr(state, figure) + amount
-        for (s, k, figure), amount in moved.items()
-        if s == scope and k == key
-    }
-    return replace(state, **changes) if changes else state
+def _plus(state, scope: str, key: int, moved: dict[tuple[str, int], dict[str, Decimal]]):
+    """``state`` with what moved in its scope added to its figures (itself if nothing did);
+    a lookup by key, so that an import of thousands of commitments stays linear."""
+    figures = moved.get((scope, key))
+    if not figures:
+        return state
+    return replace(state, **{f: getattr(state, f) + amount for f, amount in figures.items()})
 
 
 def after(balances: Balances, movements: list[Movement]) -> Balances:

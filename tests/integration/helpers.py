@@ -69,6 +69,13 @@ TABLES = (
     "pbr_investor_flow",
     "pbr_claim",
     "pbr_verification",
+    "grant_policy",
+    "grant_import",
+    "small_grant",
+    "grant_decision",
+    "grant_commitment",
+    "grant_report",
+    "grant_closure",
     "audit_log",
 )
 

@@ -20,6 +20,7 @@ from fund.demo.accounts import mark_as_demo
 from fund.errors import PermissionDenied, RecordAltered, ValidationError, describe
 from fund.evidence import override, plans
 from fund.evidence import results as evidence
+from fund.grants import applications, imports, policy
 from fund.lessons import register as lessons
 from fund.pbr import claims, contracts, investors
 from fund.pbr.rate_card import rate
@@ -225,6 +226,42 @@ CASES = {
         insert="INSERT INTO pbr_verification SELECT * REPLACE (99 AS verification_id)"
         " FROM pbr_verification WHERE verification_id = 1",
     ),
+    "grant_policy": Case(
+        alter="UPDATE grant_policy SET delegated_limit = 9999 WHERE policy_id = 1",
+        insert="INSERT INTO grant_policy SELECT * REPLACE (99 AS policy_id, 99 AS version)"
+        " FROM grant_policy WHERE policy_id = 1",
+    ),
+    "grant_import": Case(
+        alter="UPDATE grant_import SET total = total + 1 WHERE import_id = 1",
+        insert="INSERT INTO grant_import SELECT * REPLACE (99 AS import_id, NULL AS request_id)"
+        " FROM grant_import WHERE import_id = 1",
+    ),
+    "small_grant": Case(
+        alter="UPDATE small_grant SET amount = 9999 WHERE grant_id = 1",
+        insert="INSERT INTO small_grant SELECT * REPLACE (99 AS grant_id, 'X-99' AS identifier)"
+        " FROM small_grant WHERE grant_id = 1",
+    ),
+    "grant_decision": Case(
+        alter="UPDATE grant_decision SET amount = 1 WHERE decision_id = 1",
+        insert="INSERT INTO grant_decision SELECT * REPLACE (99 AS decision_id)"
+        " FROM grant_decision WHERE decision_id = 1",
+    ),
+    "grant_commitment": Case(
+        alter="UPDATE grant_commitment SET commitment_id = 1"
+        " WHERE decision_id = (SELECT max(decision_id) FROM grant_commitment)",
+        insert="INSERT INTO grant_commitment VALUES"
+        " ((SELECT max(decision_id) FROM grant_decision), 1)",
+    ),
+    "grant_report": Case(
+        alter="UPDATE grant_report SET spent = spent + 1",
+        insert="INSERT INTO grant_report SELECT * REPLACE ((SELECT max(grant_id) FROM"
+        " small_grant) AS grant_id) FROM grant_report",
+    ),
+    "grant_closure": Case(
+        alter="UPDATE grant_closure SET reason = 'nothing to see'",
+        insert="INSERT INTO grant_closure SELECT * REPLACE ((SELECT max(grant_id) FROM"
+        " small_grant) AS grant_id) FROM grant_closure",
+    ),
 }
 # Rows that must go before a row of the table can be deleted (its foreign keys hold them).
 DEPENDENTS = {
@@ -237,7 +274,7 @@ def test_every_recorded_table_has_a_tamper_case():
 
 
 @pytest.fixture
-def every_record(con, people, funded):
+def every_record(con, people, funded, tmp_path):
     """At least one row, written through the services, in every recorded table."""
     fm, second = people.manager, people.second_manager
     contract = funded.experiments["pbr_contract"]
@@ -254,6 +291,7 @@ def every_record(con, people, funded):
         con, second, request_id=request, approve=True, reason="ok", key=key()
     ).entity_id
     rebalancing_request(con, fm, funded)
+    grant_records(con, people, funded, tmp_path)  # before the small grant's experiment closes
     for phase in (2, 3):
         lifecycle.move(con, fm, experiment_id=contract, to_phase=phase, reason="ok", key=key())
     lifecycle.record_scaling_route(
@@ -340,6 +378,70 @@ def every_record(con, people, funded):
     audit_anchor.anchor(con, people.auditor, key=key())
     assert audit.verify(con, people.auditor).ok
     return people
+
+
+def grant_records(con, people, funded, tmp_path) -> None:
+    """Two versions of a small-grant policy, an import, a grant awarded, paid, reported and
+    closed, one declined (the newest decision, with no commitment) and one not yet decided
+    (the newest grant, with no decision): the newest row of each table is referenced by
+    nothing, so it can be deleted."""
+    fm = people.manager
+    for limit in ("5000", "4000"):
+        policy.declare(
+            con,
+            fm,
+            ringfence_id=funded.ringfence_id,
+            min_amount="500",
+            max_amount="10000",
+            delegated_limit=limit,
+            id_prefix="nb",
+            funder_id="GB-LAE-NBR",
+            report_days=30,
+            reason="grants",
+            key=key(),
+        )
+    grants = tmp_path / "grants.csv"
+    grants.write_text(
+        "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,"
+        "Recipient Org:Name,Funding Org:Identifier,Funding Org:Name\n"
+        "360G-old-1,Club,A club,GBP,1500,2026-03-01,GB-CHC-1,Hill Club,GB-LAE-NBR,Council\n"
+    )
+    imports.import_file(
+        con,
+        fm,
+        path=grants,
+        programme_id=funded.programme_id,
+        experiment_id=funded.experiments["small_grant"],
+        key=key(),
+    )
+    imported = applications.grant(con, 1)  # paid in full, so its experiment may close later
+    ledger.pay(con, fm, commitment_id=imported.commitment_id, amount="1500", reason="x", key=key())
+    made = []
+    for title in ("Pantry", "Choir", "Garden"):
+        made.append(
+            applications.apply(
+                con,
+                fm,
+                programme_id=funded.programme_id,
+                experiment_id=funded.experiments["small_grant"],
+                applicant_type="frontline_team",
+                applicant="Sam",
+                recipient=f"{title} group",
+                title=title,
+                purpose="A test",
+                amount="1000",
+                planned_start="2026-01-01",
+                planned_end="2026-03-31",
+                key=key(),
+            ).entity_id
+        )
+    awarded, declined, _ = made
+    applications.decide(con, fm, grant_id=awarded, award=True, reason="panel", key=key())
+    applications.report(
+        con, fm, grant_id=awarded, what_done="Ran", learned="Much", spent="0", key=key()
+    )
+    applications.close(con, fm, grant_id=awarded, reason="done", key=key())
+    applications.decide(con, fm, grant_id=declined, award=False, reason="no", key=key())
 
 
 DWP = {  # four lines of the DWP Innovation Fund card (tests/integration/test_pbr.py has it all)

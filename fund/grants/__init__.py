@@ -1,0 +1,1 @@
+"""Small grants, and 360Giving in and out."""

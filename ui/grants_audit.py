@@ -1,0 +1,50 @@
+"""Small-grant flags for the auditor, on the Audit page and the Grants page's Split awards
+tab: split awards (several awards to one recipient that together pass the delegated limit)
+and awards above the limit, each with who awarded and whether a second person approved."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fund.auth import User
+from fund.grants import queries
+from ui import format
+
+SPLIT = ["recipient", "identifier", "amount", "award_date", "together", "delegated_limit"]
+SPLIT += ["second_approver", "awarded_with", "awards", "programme", "grant_id", "commitment_id"]
+ABOVE = ["recipient", "identifier", "awarded", "delegated_limit", "award_date", "awarded_by"]
+ABOVE += ["approved_by", "request_id", "grant_id", "import_id"]
+
+
+def section(con, user: User) -> None:
+    """Both flags, each with what it means; "none" when nothing is flagged."""
+    flags(con, user)
+    above(con, user)
+
+
+def flags(con, user: User) -> None:
+    st.subheader("Split awards")
+    found = queries.split_flags(con, user)
+    if found.empty:
+        st.caption("None: no recipient's awards in a programme within 90 days pass the limit.")
+        return
+    format.table(found[SPLIT], key="grants-split")
+    st.caption(
+        "Awards to the same recipient (same identifier, or same name) in the same programme"
+        " within 90 days of each other that together exceed the delegated limit: the pattern"
+        " of one award cut into pieces to stay under it. Second approver says whether the"
+        " award had one."
+    )
+
+
+def above(con, user: User) -> None:
+    st.subheader("Awards above the delegated limit")
+    found = queries.above_limit(con, user)
+    if found.empty:
+        st.caption("None: no award is above its ring-fence's delegated limit for small grants.")
+        return
+    format.table(found[ABOVE], key="grants-above")
+    st.caption(
+        "Each needs a second fund manager's approval: approved by is empty while it waits."
+        " An imported award (import #) was made elsewhere and came in with its file."
+    )
