@@ -768,3 +768,24 @@ def require_as_recorded(con: duckdb.DuckDBPyConnection, table: str, key: object)
             name=recorded.name.format(key),
             seq=last[0][0] if last else None,
         )
+
+
+def require_all_as_recorded(con: duckdb.DuckDBPyConnection, table: str, keys: list) -> None:
+    """:func:`require_as_recorded` for many rows of one table at once (an import's grants),
+    in one query: the first row not as its last audited write left it is refused."""
+    recorded = BY_TABLE[table]
+    where = f"WHERE {recorded.key} IN (SELECT CAST(unnest($keys) AS {recorded.key_type}))"
+    found = con.execute(
+        "SELECT k.row_key, l.audit_seq"  # noqa: S608 - declared names only
+        " FROM (SELECT unnest($keys)::VARCHAR AS row_key) AS k"
+        " LEFT JOIN (SELECT row_key, audit_seq, state FROM audit_state WHERE tbl = $table"
+        "   QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY audit_seq DESC) = 1) AS l"
+        "   USING (row_key)"
+        f" LEFT JOIN ({recorded.states(where)}) AS n USING (row_key)"
+        " WHERE l.audit_seq IS NULL OR l.state IS DISTINCT FROM n.state"
+        " ORDER BY k.row_key LIMIT 1",
+        {"keys": [str(k) for k in keys], "table": table},
+    ).fetchall()
+    if found:
+        key, seq = found[0]
+        raise RecordAltered(field=table.replace("_", " "), name=recorded.name.format(key), seq=seq)

@@ -105,6 +105,15 @@ HEADINGS = {
     "drop_off": "Drop-off",
     "restated": "Restated value",
     "restated_year": "Restated to",
+    # Small grants (issue 14)
+    "recipient_id": "Organisation identifier",
+    "applicant_type": "Applicant type",
+    "report_due": "Report due",
+    "out_of_range": "Outside the range",
+    "above_limit": "Above the delegated limit",
+    "min_amount": "Smallest grant",
+    "max_amount": "Largest grant",
+    "file_name": "File",
 }
 
 # Columns where an empty cell means it has not happened yet.
@@ -173,6 +182,7 @@ VALUES: dict[str, Callable[[object], str]] = {
     "role": words,
     "kind": _coded(KINDS),
     "outcome": words,
+    "applicant_type": words,
 }
 
 

@@ -1,6 +1,7 @@
 """Small-grant flags for the auditor, on the Audit page and the Grants page's Split awards
-tab: split awards (several awards to one recipient that together pass the delegated limit)
-and awards above the limit, each with who awarded and whether a second person approved."""
+tab: split awards (several awards to one recipient that together pass the delegated limit),
+awards above the limit, each with who awarded and whether a second person approved, and
+imported awards outside the small-grant range."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ SPLIT = ["recipient", "identifier", "amount", "award_date", "together", "delegat
 SPLIT += ["second_approver", "awarded_with", "awards", "programme", "grant_id", "commitment_id"]
 ABOVE = ["recipient", "identifier", "awarded", "delegated_limit", "award_date", "awarded_by"]
 ABOVE += ["approved_by", "request_id", "grant_id", "import_id"]
+OUTSIDE = ["recipient", "identifier", "awarded", "min_amount", "max_amount", "award_date"]
+OUTSIDE += ["file_name", "import_id", "grant_id"]
 
 
 def section(con, user: User) -> None:
     """Both flags, each with what it means; "none" when nothing is flagged."""
     flags(con, user)
     above(con, user)
+    outside(con, user)
 
 
 def flags(con, user: User) -> None:
@@ -47,4 +51,17 @@ def above(con, user: User) -> None:
     st.caption(
         "Each needs a second fund manager's approval: approved by is empty while it waits."
         " An imported award (import #) was made elsewhere and came in with its file."
+    )
+
+
+def outside(con, user: User) -> None:
+    st.subheader("Awards outside the small-grant range")
+    found = queries.out_of_range(con, user)
+    if found.empty:
+        st.caption("None: every award is within its ring-fence's small-grant range.")
+        return
+    format.table(found[OUTSIDE], key="grants-outside")
+    st.caption(
+        "Awards made elsewhere and imported from a 360Giving file (file name) that fall outside"
+        " the range this ring-fence declares for small grants: recorded, never refused for it."
     )

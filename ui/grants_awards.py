@@ -14,7 +14,7 @@ from ui.grants_applications import choices, shown
 
 AWARDS = ["grant_id", "identifier", "recipient", "status", "awarded", "paid", "report_due"]
 AWARDS += ["title", "applied", "award_date", "spent", "programme", "request_id", "commitment_id"]
-AWARDS += ["out_of_range", "above_limit", "import_id", "decision_reason"]
+AWARDS += ["out_of_range", "above_limit", "import_id", "evaluation_plan", "decision_reason"]
 DUE = ["state", "report_due", "days_overdue", "grant_id", "identifier", "recipient", "awarded"]
 DUE += ["title"]
 
@@ -103,8 +103,6 @@ def reports_due(con, user: User) -> None:
         st.warning(
             f"{format.count(int(late.sum()), 'report')} overdue.", icon=":material/schedule:"
         )
-    shown_due = due.assign(
-        state=due["state"].map(format.words), days_overdue=due["days_overdue"].where(late)
-    )
+    shown_due = due.assign(state=due["state"].map(format.words))
     format.table(shown_due[DUE], key="grants-due")
     st.caption("Overdue: the report was due before today; due: within the next 30 days.")

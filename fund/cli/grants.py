@@ -6,6 +6,7 @@ Payments on an award stay `fund pay` (and `fund pay-run`) on its commitment.
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -245,12 +246,13 @@ def _report_lines(outcome: imports.Outcome) -> list[str]:
 @pass_session
 def export_command(session: Session, form, programme_id, out, as_json) -> None:
     """The fund's awarded small grants as a 360Giving file that passes the standard's schema."""
+    made = io.BytesIO()  # whole before anything is written: a refusal leaves no file behind
+    count = export.export(*session.open(), form, made, programme_id)
     if out is None:
-        count = export.export(*session.open(), form, sys.stdout.buffer, programme_id)
+        sys.stdout.buffer.write(made.getvalue())
         sys.stdout.buffer.flush()
         return
-    with open(out, "wb") as file:
-        count = export.export(*session.open(), form, file, programme_id)
+    out.write_bytes(made.getvalue())
     if as_json:
         emit_json({"grants": count, "format": form, "out": str(out)})
     else:

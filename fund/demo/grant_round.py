@@ -7,7 +7,8 @@ applications come in: most are awarded by one fund manager; one is declined; one
 limit waits for, and gets, the second fund manager; two to the same tenants' group within a
 few weeks are a split award, the second of which crosses the limit and so needs (and gets)
 the second fund manager, and is flagged for the auditor; one grant is paid, reported and
-closed with its unspent money released; one report is overdue.
+closed with its unspent money released; the others are paid in full a week after the
+award, and their reports fall due or are overdue.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ APPLICATIONS = (
         "award",
     ),
 )
+PAID_AT_THE_END = 1  # the job-search kit: paid on its receipts when it reports
 DECLINED = "Outside the round: a one-off event rather than a test of a new approach"
 
 
@@ -148,6 +150,9 @@ def grant_round_writes(run: Run) -> list[Write]:
         writes.append(Write(day, partial(_apply, run, state, n, application, day)))
         decided = min(day + timedelta(days=7), run.plan.window.today)
         writes.append(Write(decided, partial(_decide, run, state, n, application, decided)))
+        if application[-1] != "decline" and n != PAID_AT_THE_END:
+            paid = min(decided + timedelta(days=7), run.plan.window.today)
+            writes.append(Write(paid, partial(_pay, run, state, n, paid)))
     closes = min(opens + timedelta(days=250), run.plan.window.today)
     writes.append(Write(closes, partial(_report_and_close, run, state, closes)))
     return writes
@@ -252,10 +257,25 @@ def _decide(run: Run, state: dict, n: int, application: tuple, day: date) -> Non
     run.approvals += 1
 
 
+def _pay(run: Run, state: dict, n: int, day: date) -> None:
+    """An award paid in full a week after it was made, as small grants are."""
+    grant = applications.grant(run.con, state[n])
+    with run.on(day):
+        ledger.pay(
+            run.con,
+            run.manager(n),
+            commitment_id=grant.commitment_id,
+            amount=grant.awarded,
+            reason="Grant paid in full on award",
+            key=run.key(),
+            on=day,
+        )
+
+
 def _report_and_close(run: Run, state: dict, day: date) -> None:
     """The job-search kit grant: paid, reported with £150 unspent, closed (the £150 it was
     never paid released)."""
-    grant = applications.grant(run.con, state[1])
+    grant = applications.grant(run.con, state[PAID_AT_THE_END])
     manager = run.manager(0)
     with run.on(day):
         ledger.pay(

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fund import ledger
-from fund.demo.catalogue import DELEGATED_LIMIT
 from fund.demo.plan import Move
 from fund.demo.run import Run
 from fund.unit_of_work import Written
@@ -76,7 +75,7 @@ def _commit(run: Run, move: Move) -> Written:
                 run.other(move.by),
                 request_id=written.entity_id,
                 approve=True,
-                reason=APPROVAL_REASON if move.amount > DELEGATED_LIMIT else APPETITE_REASON,
+                reason=APPROVAL_REASON if "delegated limit" in written.said else APPETITE_REASON,
                 key=run.key(),
             )
         run.approvals += 1

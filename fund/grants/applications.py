@@ -13,7 +13,7 @@ reported grant releases what it left unpaid.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -22,6 +22,7 @@ import duckdb
 from fund import register
 from fund.auth import Permission, User
 from fund.board import appetite
+from fund.db import BOOKS_TIMEZONE
 from fund.errors import NotFound, ValidationError
 from fund.grants import policy as grant_policy
 from fund.grants.booking import link
@@ -197,6 +198,12 @@ class Grant:
     commitment_id: int | None
     reported: bool
     closed: bool
+    applied_at: datetime  # UTC, as rows record it
+
+    @property
+    def applied_on(self) -> date:
+        """The books' (UK) day the application was recorded."""
+        return self.applied_at.replace(tzinfo=UTC).astimezone(BOOKS_TIMEZONE).date()
 
     @property
     def named(self) -> str:
@@ -213,7 +220,8 @@ SELECT g.grant_id, g.identifier, g.experiment_id, g.recipient, g.recipient_id, g
        g.planned_end, d.decision_id, d.decision, d.amount, d.request_id, d.request_approved,
        d.commitment_id,
        EXISTS (SELECT 1 FROM grant_report AS r WHERE r.grant_id = g.grant_id),
-       EXISTS (SELECT 1 FROM grant_closure AS c WHERE c.grant_id = g.grant_id)
+       EXISTS (SELECT 1 FROM grant_closure AS c WHERE c.grant_id = g.grant_id),
+       g.applied_at
 FROM small_grant AS g
 LEFT JOIN grant_live_decision AS d USING (grant_id)
 WHERE g.grant_id = ?
@@ -266,6 +274,12 @@ def decide(
 
 def _award(step: Step, found: Grant, amount: Decimal, day: date) -> tuple[str, int]:
     """Commit the award at once, or park it for a second fund manager with every reason."""
+    if day < found.applied_on:
+        # A back-dated award would slip out of the split-award window of the awards made
+        # beside it; an award is never made before its application was.
+        raise ValidationError(
+            "value date", f"must not be before the application was recorded, {found.applied_on}"
+        )
     if amount > found.amount:
         raise ValidationError(
             "amount",
@@ -446,6 +460,12 @@ def report(
             raise ValidationError("grant", f"{found.named} has no award to report on")
         if found.reported:
             raise ValidationError("grant", f"{found.named} is already reported")
+        if values["spent"] > found.awarded:
+            raise ValidationError(
+                "money spent",
+                f"{format_gbp(values['spent'])} is more than was awarded,"
+                f" {format_gbp(found.awarded)}",
+            )
         step.con.execute(
             "INSERT INTO grant_report VALUES (?, ?, ?, ?, ?, ?)",
             [found.grant_id, *values.values(), step.actor.user_id, step.at],
@@ -481,7 +501,7 @@ def close(
         )
         step.record("grant_closure", found.grant_id)
         freed = f"; {format_gbp(released)} unpaid released" if released else ""
-        step.said = f"{found.named.capitalize()} closed{freed}."
+        step.said = f"Grant #{found.grant_id} ({found.identifier}) closed{freed}."
         return "small grant", found.grant_id
 
     return perform(con, actor, Permission.COMMIT, request, change)

@@ -9,13 +9,15 @@ as a handful of statements, judged by the ledger's rules as one write.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pyarrow as pa
 
-from fund import register
+from fund import audit_state, register
+from fund.errors import ValidationError
 from fund.ledger.posting import append, check, keep_balances
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import ZERO, format_gbp
@@ -58,8 +60,11 @@ def commit_awards(
         step.con.execute(
             "INSERT INTO grant_commitment SELECT decision_id, commitment_id FROM booked_awards"
         )
-    finally:
-        step.con.unregister("booked_awards")
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):  # the transaction is aborted: say the error
+            step.con.unregister("booked_awards")
+        raise
+    step.con.unregister("booked_awards")
     amounts = booked.column("amount").to_pylist()
     decisions = booked.column("decision_id").to_pylist()
     for commitment_id, decision_id in zip(ids, decisions, strict=True):
@@ -105,7 +110,9 @@ ORDER BY d.decision_id
 """
 
 
-def on_approved(step: Step, request_id: int, made: int | None, day: date) -> str | None:
+def on_approved(
+    step: Step, request_id: int, made: int | None, day: date, requested: Decimal
+) -> str | None:
     """What approving ``request_id`` does for small grants: link the single award waiting on
     it to the commitment just ``made``; or, for an import (``made`` is None: no commitment
     is made for the request itself), book every award it holds. Returns the approval's
@@ -116,14 +123,38 @@ def on_approved(step: Step, request_id: int, made: int | None, day: date) -> str
             link(step, row[0], made)
         return None
     import_id, experiment_id, file_name = step.con.execute(_WAITING_IMPORT, [request_id]).fetchone()
-    awards = import_awards(step.con, import_id)
+    awards = _as_recorded(step.con, import_id, requested)
     experiment = register.experiment(step.con, experiment_id)
     count = commit_awards(step, experiment, awards, day, step.actor.user_id)
-    total = sum(awards.column("amount").to_pylist(), Decimal(0))
+    total = requested
     return (
         f"Request #{request_id} approved: {count} grants of import #{import_id} ({file_name})"
         f" committed, {format_gbp(total)} in all."
     )
+
+
+def _as_recorded(con: duckdb.DuckDBPyConnection, import_id: int, requested: Decimal) -> pa.Table:
+    """An import's awards, once the import, its grants and their decisions are as the audit
+    chain recorded them and add up to the amount requested: an approval acts on what was
+    asked, never on rows edited since."""
+    audit_state.require_as_recorded(con, "grant_import", import_id)
+    grants = [row[0] for row in con.execute(_IMPORT_GRANTS, [import_id]).fetchall()]
+    audit_state.require_all_as_recorded(con, "small_grant", grants)
+    awards = import_awards(con, import_id)
+    audit_state.require_all_as_recorded(
+        con, "grant_decision", awards.column("decision_id").to_pylist()
+    )
+    total = sum(awards.column("amount").to_pylist(), Decimal("0.00"))
+    if total != requested:
+        raise ValidationError(
+            "request",
+            f"the import's awards add up to {format_gbp(total)}, not the"
+            f" {format_gbp(requested)} requested",
+        )
+    return awards
+
+
+_IMPORT_GRANTS = "SELECT grant_id FROM small_grant WHERE import_id = ? ORDER BY grant_id"
 
 
 def import_awards(con: duckdb.DuckDBPyConnection, import_id: int) -> pa.Table:

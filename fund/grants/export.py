@@ -60,7 +60,8 @@ JOIN programme AS p USING (programme_id)
 JOIN ringfence AS r USING (ringfence_id)
 JOIN policy AS k USING (ringfence_id)
 LEFT JOIN paid AS m USING (commitment_id)
-WHERE (d.commitment_id IS NOT NULL OR d.amount = 0) AND ($programme IS NULL OR p.programme_id = $programme)
+WHERE (d.commitment_id IS NOT NULL OR (d.amount = 0 AND (d.request_id IS NULL OR d.request_approved)))
+  AND ($programme IS NULL OR p.programme_id = $programme)
 ORDER BY g.grant_id
 """
 

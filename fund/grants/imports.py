@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from fund import register
-from fund.auth import Permission, User
+from fund.auth import Permission, User, require
 from fund.errors import FileRefused, Problem, ValidationError
 from fund.grants import policy as grant_policy
 from fund.grants import reading
@@ -63,6 +63,7 @@ class Outcome:
     above_limit: list[str] = field(default_factory=list)
     split: list[str] = field(default_factory=list)
     nothing: list[str] = field(default_factory=list)  # £0.00 awards: nothing committed
+    not_approved: int = 0  # recorded before by an import whose approval was rejected
     extra_fields: list[str] = field(default_factory=list)
     typos: list[tuple[str, str]] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
@@ -70,7 +71,14 @@ class Outcome:
     @property
     def said(self) -> str:
         if self.written is None:
-            return f"Nothing new: all {self.grants} grants of the file are already recorded."
+            said = f"Nothing new: all {self.grants:,} grants of the file are already recorded."
+            if self.not_approved:
+                said += (
+                    f" {self.not_approved:,} of them came in with an import whose approval was"
+                    " rejected and are not committed: decide each again (fund grants decide,"
+                    " or the Applications tab), where four eyes apply to it."
+                )
+            return said
         return self.written.said
 
     def report(self) -> dict[str, object]:
@@ -119,6 +127,7 @@ def import_file(
     progress: Progress | None = None,
 ) -> Outcome:
     """Import the 360Giving file at ``path`` into a programme's small-grant experiment."""
+    require(con, actor, Permission.COMMIT)  # before the file says anything about the fund
     tell = progress or (lambda fraction, words: None)
     content = Path(path).read_bytes()
     name = file_name or Path(path).name
@@ -146,9 +155,12 @@ def import_file(
         outcome["made"] = made
         return "grant import", made.import_id
 
-    if not _anything_new(con, awards):
+    new, rejected = _anything_new(con, awards)
+    if not new:
         tell(1.0, "nothing new")
-        return _outcome(None, read, awards, already=len(awards), made=None)
+        return replace(
+            _outcome(None, read, awards, already=len(awards), made=None), not_approved=rejected
+        )
     written = perform(con, actor, Permission.COMMIT, request, change)
     tell(1.0, "done")
     made = outcome.get("made")
@@ -200,7 +212,36 @@ def sterling(grant: object) -> list[tuple[tuple, str]]:
             _pounds(amount)
         except ValidationError as error:
             found.append((("amountAwarded",), error.rule))
-    return found
+    return found + _recipient_named(grant) + _planned_in_order(grant)
+
+
+def _recipient_named(grant: dict) -> list[tuple[tuple, str]]:
+    """A recipient is known by its name (split awards group by it): one with no letter or
+    digit in it would be every such recipient at once."""
+    organisations = grant.get("recipientOrganization")
+    if isinstance(organisations, list) and organisations and isinstance(organisations[0], dict):
+        path, name = ("recipientOrganization", 0, "name"), organisations[0].get("name")
+    elif isinstance(grant.get("recipientIndividual"), dict):
+        path, name = ("recipientIndividual", "name"), grant["recipientIndividual"].get("name")
+    else:
+        return []
+    if isinstance(name, str) and not any(c.isalnum() for c in name):
+        return [(path, f"{name!r} names no one: a recipient's name needs a letter or digit")]
+    return []
+
+
+def _planned_in_order(grant: dict) -> list[tuple[tuple, str]]:
+    planned = grant.get("plannedDates")
+    if not (isinstance(planned, list) and planned and isinstance(planned[0], dict)):
+        return []
+    start, end = planned[0].get("startDate"), planned[0].get("endDate")
+    try:
+        before = date.fromisoformat(str(end)[:10]) < date.fromisoformat(str(start)[:10])
+    except ValueError:
+        return []  # not dates: the schema's check names them
+    if start and end and before:
+        return [(("plannedDates", 0, "endDate"), f"{end} is before the planned start, {start}")]
+    return []
 
 
 def _awards(read: reading.Reading) -> list[Award]:
@@ -285,12 +326,22 @@ FROM staged_grants AS s JOIN small_grant AS g USING (identifier)
 """
 
 
-def _anything_new(con: duckdb.DuckDBPyConnection, awards: list[Award]) -> bool:
+def _anything_new(con: duckdb.DuckDBPyConnection, awards: list[Award]) -> tuple[bool, int]:
     """Whether the file holds a grant not recorded yet, or one recorded differently (which
-    the import then refuses): a file imported before writes nothing, not even an audit row."""
+    the import then refuses): a file imported before writes nothing, not even an audit row.
+    Also how many of its grants an approver rejected (they wait to be decided again)."""
     with _registered(con, _staged(awards)):
         matched = con.execute(_MATCHED).fetchall()
-    return len(matched) < len(awards) or not all(same for _, _, same in matched)
+        rejected = con.execute(_REJECTED).fetchone()[0]
+    new = len(matched) < len(awards) or not all(same for _, _, same in matched)
+    return new, rejected
+
+
+_REJECTED = """
+SELECT count(*) FROM staged_grants AS s JOIN small_grant AS g USING (identifier)
+JOIN grant_live_decision AS d USING (grant_id)
+WHERE d.request_approved = FALSE
+"""
 
 
 class _registered:
@@ -303,8 +354,13 @@ class _registered:
         self.con.complete()  # a single-row execute() left open would refuse the registration
         self.con.register("staged_grants", self.table)
 
-    def __exit__(self, *_: object) -> None:
-        self.con.unregister("staged_grants")
+    def __exit__(self, failed: object, *_: object) -> None:
+        try:
+            self.con.complete()  # a single-row execute() left open would refuse it
+            self.con.unregister("staged_grants")
+        except duckdb.Error:
+            if failed is None:  # after a refusal the transaction is aborted: say the refusal
+                raise
 
 
 def _record(

@@ -32,12 +32,15 @@ paid AS (
 )
 SELECT g.grant_id, g.identifier, p.name AS programme, x.title AS experiment,
        g.applicant_type, CASE WHEN $people THEN g.applicant END AS applicant,
+       CASE WHEN g.import_id IS NOT NULL THEN 'none registered: awarded elsewhere'
+            ELSE 'registered for the experiment' END AS evaluation_plan,
        g.recipient, g.recipient_id, g.title, g.purpose, g.amount AS applied,
        d.amount AS awarded, d.award_date, d.report_due,
        CASE WHEN c.grant_id IS NOT NULL THEN 'closed'
             WHEN r.grant_id IS NOT NULL THEN 'reported'
-            WHEN d.commitment_id IS NOT NULL OR d.amount = 0 THEN 'awarded'
+            WHEN d.commitment_id IS NOT NULL THEN 'awarded'
             WHEN d.request_approved = FALSE THEN 'not approved'
+            WHEN d.amount = 0 AND (d.request_id IS NULL OR d.request_approved) THEN 'awarded'
             WHEN d.decision = 'award' THEN 'awaiting approval'
             WHEN d.decision = 'decline' THEN 'declined'
             ELSE 'applied' END AS status,
@@ -83,7 +86,7 @@ def grants(con: duckdb.DuckDBPyConnection, actor: User, status: str | None = Non
 
 _DUE = """
 SELECT g.grant_id, g.identifier, g.recipient, g.title, d.amount AS awarded, d.report_due,
-       $day::DATE - d.report_due AS days_overdue,
+       CASE WHEN d.report_due < $day::DATE THEN $day::DATE - d.report_due END AS days_overdue,
        CASE WHEN d.report_due < $day::DATE THEN 'overdue' ELSE 'due' END AS state
 FROM grant_live_decision AS d
 JOIN small_grant AS g USING (grant_id)
@@ -134,3 +137,28 @@ def above_limit(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
     """Awards above the small-grant delegated limit, with who awarded and who approved them."""
     require(con, actor, Permission.READ_LEDGER)
     return frame(con, _ABOVE_LIMIT)
+
+
+_OUT_OF_RANGE = """
+WITH policy AS (
+    SELECT ringfence_id, min_amount, max_amount FROM grant_policy
+    QUALIFY row_number() OVER (PARTITION BY ringfence_id ORDER BY version DESC) = 1
+)
+SELECT g.grant_id, g.identifier, g.recipient, d.amount AS awarded, k.min_amount,
+       k.max_amount, d.award_date, g.import_id, i.file_name
+FROM grant_live_decision AS d
+JOIN small_grant AS g USING (grant_id)
+JOIN experiment AS x USING (experiment_id)
+JOIN programme AS p USING (programme_id)
+JOIN policy AS k USING (ringfence_id)
+LEFT JOIN grant_import AS i ON i.import_id = g.import_id
+WHERE d.decision = 'award' AND d.amount NOT BETWEEN k.min_amount AND k.max_amount
+ORDER BY d.award_date DESC, g.grant_id DESC
+"""
+
+
+def out_of_range(con: duckdb.DuckDBPyConnection, actor: User) -> pd.DataFrame:
+    """Awards outside the small-grant range: made elsewhere and imported (the fund's own
+    applications are held to the range), flagged for the auditor, never refused."""
+    require(con, actor, Permission.READ_LEDGER)
+    return frame(con, _OUT_OF_RANGE)

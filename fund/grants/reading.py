@@ -194,7 +194,7 @@ FILLS = (
     Fill(
         ("recipientOrganization", 0, "id"),
         ("id",),
-        ("recipientOrganization", 0),
+        ("recipientOrganization", 0, "name"),  # only for a recipient named in the row
         ":recipient",
         "missing, made from the grant's identifier (its identifier + ':recipient')",
     ),
@@ -329,8 +329,8 @@ def _duplicate_ids(grants: list) -> list[tuple[int, int]]:
     repeats = []
     for position, grant in enumerate(grants):
         key = grant.get("id") if isinstance(grant, dict) else None
-        if isinstance(key, str):
-            earlier = first.setdefault(key, position)
+        if isinstance(key, str):  # " 360G-a-1" is 360G-a-1 again: identifiers are stripped
+            earlier = first.setdefault(key.strip(), position)
             if earlier != position:
                 repeats.append((position, earlier))
     return repeats

@@ -216,11 +216,11 @@ def decide(
             )
             return "approval request", number
         if booking.is_import(step.con, number):
-            step.said = booking.on_approved(posting, number, None, row[10])
+            step.said = booking.on_approved(posting, number, None, row[10], row[2])
             return "approval request", number
         target = register.experiment(step.con, row[8])
         made = open_commitment(posting, target, row[2], row[9], row[10], step.actor.user_id)
-        booking.on_approved(posting, number, made, row[10])
+        booking.on_approved(posting, number, made, row[10], row[2])
         step.said = (
             f"Request #{number} approved: commitment #{made} of {format_gbp(row[2])}"
             f" to {row[9]} for {target.title} is made."

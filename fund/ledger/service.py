@@ -18,6 +18,7 @@ from fund import db, labels, register
 from fund.auth import Permission, User
 from fund.board import appetite
 from fund.errors import NotFound, ValidationError
+from fund.grants import policy as grant_policy
 from fund.ledger import approvals
 from fund.ledger.posting import (
     CommitTarget,
@@ -30,6 +31,7 @@ from fund.ledger.posting import (
 )
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import format_gbp, to_money
+from fund.register import Instrument
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
 
@@ -151,8 +153,9 @@ def _second_person(
     above the delegated limit, or it would take a position past the declared appetite, or
     both, and the approver is told every reason."""
     reasons = []
-    if amount > target.delegated_limit:
-        reasons.append(f"is above the delegated limit of {format_gbp(target.delegated_limit)}")
+    limit, which = _delegated_limit(con, target)
+    if amount > limit:
+        reasons.append(f"is above the {which} of {format_gbp(limit)}")
     if target.appetite_declared:
         over = appetite.breaches(
             con,
@@ -163,6 +166,17 @@ def _second_person(
         if over:
             reasons.append(f"would breach the declared risk appetite ({'; '.join(over)})")
     return " and ".join(reasons)
+
+
+def _delegated_limit(con: duckdb.DuckDBPyConnection, target: CommitTarget) -> tuple[Decimal, str]:
+    """The most one fund manager may commit alone here, and its name: the ring-fence's
+    delegated limit, or for a small grant its ring-fence's small-grant limit where one is
+    declared (an award made this way, not through `fund grants`, is held to it too)."""
+    if target.experiment.instrument is Instrument.SMALL_GRANT:
+        declared = grant_policy.current(con, target.experiment.ringfence_id)
+        if declared is not None and declared.delegated_limit < target.delegated_limit:
+            return declared.delegated_limit, "small-grant delegated limit"
+    return target.delegated_limit, "delegated limit"
 
 
 AGAINST_COMMITMENT = {

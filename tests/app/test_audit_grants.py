@@ -4,11 +4,12 @@ limit are listed, each with what the flag means; with neither, the page says non
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from fund import db
 from fund.grants import applications
 from tests.app.test_grants_page import applied, award, declare_policy
 
@@ -30,10 +31,11 @@ def flagged(at, column: str):
 
 
 def test_the_audit_page_shows_a_split_award_and_an_award_above_the_limit(app, con, people, grants):
-    first = applied(con, people, grants, amount="4000.00", recipient="Hillside Tenants Group")
+    with db.clock_at(db.utc_now() - timedelta(days=30)):
+        first = applied(con, people, grants, amount="4000.00", recipient="Hillside Tenants Group")
     second = applied(con, people, grants, amount="3000.00", recipient="hillside tenants GROUP")
     large = applied(con, people, grants, amount="7500.00", recipient="Riverside Youth")
-    award(con, people, first, on=date.today() - timedelta(days=30))
+    award(con, people, first, on=db.today() - timedelta(days=30))
     award(con, people, second)
     award(con, people, large)
 

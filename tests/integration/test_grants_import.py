@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fund import audit, ledger, register
-from fund.errors import FileRefused
+from fund.errors import FileRefused, PermissionDenied, RecordAltered
 from fund.evidence import plans
 from fund.grants import applications, export, imports, policy, queries, standard
 from tests.conftest import SMALL_GRANT_PLAN, key
@@ -201,6 +201,11 @@ def test_out_of_range_and_split_awards_are_flagged_and_the_import_waits(
     assert "approval request" in outcome.said
     stored = json.loads(con.execute("SELECT report FROM grant_import").fetchone()[0])
     assert stored["out_of_range"] == ["360G-old-1"]
+    outside = queries.out_of_range(con, people.auditor)
+    assert list(outside["identifier"]) == ["360G-old-1"]
+    listed = queries.grants(con, people.auditor).set_index("identifier")
+    assert set(listed["evaluation_plan"]) == {"none registered: awarded elsewhere"}
+    assert set(listed["status"]) == {"awaiting approval"}
 
 
 def test_within_the_limit_the_import_is_committed_at_once(con, people, scheme, tmp_path):
@@ -264,3 +269,55 @@ def test_export_then_import_elsewhere_gives_the_same_grants(con, people, scheme,
         outcome = run_import(other, people.manager, out, made)
         assert outcome.new == 3
         assert export.published(other, people.auditor) == exported
+
+
+def test_an_approval_refuses_an_import_edited_since_it_was_requested(con, people, scheme, tmp_path):
+    rows = [row(1, amount="6000", recipient="Big Charity"), row(2, recipient="Other")]
+    run_import(con, people.manager, write_csv(tmp_path, rows), scheme)
+    request = con.execute("SELECT request_id FROM grant_import").fetchone()[0]
+    con.execute("UPDATE grant_decision SET amount = 4999 WHERE decision_id = 2")
+    with nothing_written(con), pytest.raises(RecordAltered, match="grant decision #2"):
+        ledger.decide(
+            con, people.second_manager, request_id=request, approve=True, reason="ok", key=key()
+        )
+
+
+def test_rows_the_database_would_refuse_are_named_like_any_bad_row(con, people, scheme, tmp_path):
+    planned = HEADER.strip() + ",Planned Dates:Start Date,Planned Dates:End Date\n"
+    path = tmp_path / "grants.csv"
+    path.write_text(
+        planned
+        + row(1)
+        + ",2026-06-01,2026-05-01\n"
+        + row(2).replace("360G-old-2", " 360G-old-1")
+        + ",,\n"
+        + row(3, recipient="!!")
+        + ",,\n",
+        encoding="utf-8",
+    )
+    with nothing_written(con), pytest.raises(FileRefused) as refused:
+        run_import(con, people.manager, path, scheme)
+    message = str(refused.value)
+    assert "row 2, Planned Dates:End Date: 2026-05-01 is before the planned start" in message
+    assert "row 3, Identifier" in message and "row 4, Recipient Org:Name" in message
+
+
+def test_a_board_member_learns_nothing_from_an_import(con, people, scheme, tmp_path):
+    path = write_csv(tmp_path, [row(1)])
+    run_import(con, people.manager, path, scheme)
+    with nothing_written(con), pytest.raises(PermissionDenied):
+        run_import(con, people.board, path, scheme)
+
+
+def test_grants_of_a_rejected_import_are_named_when_the_file_comes_again(
+    con, people, scheme, tmp_path
+):
+    path = write_csv(tmp_path, [row(1, amount="6000")])
+    run_import(con, people.manager, path, scheme)
+    request = con.execute("SELECT request_id FROM grant_import").fetchone()[0]
+    ledger.decide(
+        con, people.second_manager, request_id=request, approve=False, reason="no", key=key()
+    )
+    again = run_import(con, people.manager, path, scheme)
+    assert again.not_approved == 1 and "decide each again" in again.said
+    assert set(queries.grants(con, people.auditor)["status"]) == {"not approved"}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund import audit, ledger
+from fund import audit, db, ledger
 from fund.errors import SecondPersonRequired, ValidationError
 from fund.grants import applications, policy
 from fund.ledger import approvals
@@ -36,7 +36,9 @@ def grants(con, people, funded):
     return funded
 
 
-def applied(con, people, portfolio, amount="3000.00", recipient="Hillside Tenants Group", **more):
+def applied(
+    con, people, portfolio, amount="3000.00", recipient="Hillside Tenants Group", days_ago=0, **more
+):
     values = {
         "programme_id": portfolio.programme_id,
         "applicant_type": "service_user_group",
@@ -49,7 +51,8 @@ def applied(con, people, portfolio, amount="3000.00", recipient="Hillside Tenant
         "planned_end": "2026-06-30",
         **more,
     }
-    return applications.apply(con, people.manager, key=key(), **values).entity_id
+    with db.clock_at(db.utc_now() - timedelta(days=days_ago)):
+        return applications.apply(con, people.manager, key=key(), **values).entity_id
 
 
 def award(con, user, grant_id, **more):
@@ -95,18 +98,20 @@ def test_an_award_above_the_limit_waits_for_a_second_fund_manager(con, people, g
 
 
 def test_the_award_that_completes_a_split_award_needs_a_second_approver(con, people, grants):
-    first = applied(con, people, grants, amount="4000.00", recipient="Hillside  Tenants group")
+    first = applied(
+        con, people, grants, amount="4000.00", recipient="Hillside  Tenants group", days_ago=30
+    )
     second = applied(con, people, grants, amount="3000.00", recipient="hillside tenants GROUP")
-    award(con, people.manager, first, on=date.today() - timedelta(days=30))
+    award(con, people.manager, first, on=db.today() - timedelta(days=30))
     written = award(con, people.manager, second)
     assert "split award with 360G-northborough-" in written.said
     assert applications.grant(con, second).commitment_id is None
 
 
 def test_awards_ninety_days_apart_are_not_a_split(con, people, grants):
-    first = applied(con, people, grants, amount="4000.00")
+    first = applied(con, people, grants, amount="4000.00", days_ago=90)
     second = applied(con, people, grants, amount="3000.00")
-    award(con, people.manager, first, on=date.today() - timedelta(days=90))
+    award(con, people.manager, first, on=db.today() - timedelta(days=90))
     award(con, people.manager, second)
     assert applications.grant(con, second).commitment_id is not None
 
@@ -175,10 +180,10 @@ def test_report_then_close_releases_what_was_not_paid(con, people, grants):
 def test_the_lists_show_status_money_reports_due_and_split_flags(con, people, grants):
     from fund.grants import queries
 
-    first = applied(con, people, grants, amount="4000.00")
+    first = applied(con, people, grants, amount="4000.00", days_ago=10)
     second = applied(con, people, grants, amount="3000.00")
     waiting = applied(con, people, grants, amount="9000.00", recipient="Riverside Café")
-    award(con, people.manager, first, on=date.today() - timedelta(days=10))
+    award(con, people.manager, first, on=db.today() - timedelta(days=10))
     split = award(con, people.manager, second)
     approvals.decide(
         con,
@@ -203,3 +208,40 @@ def test_the_lists_show_status_money_reports_due_and_split_flags(con, people, gr
     assert "split award" in split.said
     above = queries.above_limit(con, people.auditor)
     assert list(above["grant_id"]) == [waiting]
+
+
+def test_an_award_is_never_dated_before_its_application(con, people, grants):
+    grant_id = applied(con, people, grants)
+    with nothing_written(con), pytest.raises(ValidationError, match="before the application"):
+        award(con, people.manager, grant_id, on=db.today() - timedelta(days=120))
+
+
+def test_a_report_may_not_spend_more_than_was_awarded(con, people, grants):
+    grant_id = applied(con, people, grants)
+    award(con, people.manager, grant_id)
+    with nothing_written(con), pytest.raises(ValidationError, match="more than was awarded"):
+        applications.report(
+            con,
+            people.manager,
+            grant_id=grant_id,
+            what_done="x",
+            learned="y",
+            spent="3000.01",
+            key=key(),
+        )
+
+
+def test_a_commitment_made_outside_the_grants_service_is_held_to_the_small_grant_limit(
+    con, people, grants
+):
+    written = ledger.commit(
+        con,
+        people.manager,
+        experiment_id=grants.experiments["small_grant"],
+        amount="9500",
+        counterparty="Hillside Tenants Group",
+        reason="direct",
+        key=key(),
+    )
+    assert written.entity == "approval request"
+    assert "small-grant delegated limit of £5,000.00" in written.said
