@@ -627,6 +627,9 @@ BY_TABLE = {recorded.table: recorded for recorded in RECORDED}
 StateRow = tuple[str, str, str | None]  # (table, row key, state or None once gone)
 
 
+_RETURNING = " RETURNING tbl, row_key, state"
+
+
 def _record_sql(recorded: Recorded, many: bool = False) -> str:
     """Insert the state of the named rows (NULL for a key with no rows left) at one audit row:
     a key or two by the table's index, many keys (or a group's rows) by one join."""
@@ -637,7 +640,17 @@ def _record_sql(recorded: Recorded, many: bool = False) -> str:
             f" SELECT $seq, '{recorded.table}', {recorded.key}::VARCHAR, {recorded.text}"
             f" FROM {recorded.table}"
             f" WHERE {recorded.key} = CAST($keys[1] AS {recorded.key_type})"
-            " RETURNING tbl, row_key, state"
+            f"{_RETURNING}"
+        )
+    if not recorded.grouped:
+        # Many rows of one table (an import's): one join on the key, NULL for a key gone.
+        return (
+            "INSERT INTO audit_state (audit_seq, tbl, row_key, state)"  # noqa: S608
+            f" SELECT $seq, '{recorded.table}', k.wanted::VARCHAR,"
+            f" CASE WHEN t.{recorded.key} IS NULL THEN NULL ELSE {recorded.text} END"
+            f" FROM (SELECT DISTINCT CAST(unnest($keys) AS {recorded.key_type}) AS wanted) AS k"
+            f" LEFT JOIN {recorded.table} AS t ON t.{recorded.key} = k.wanted"
+            f"{_RETURNING}"
         )
     where = f"WHERE {recorded.key} IN (SELECT CAST(unnest($keys) AS {recorded.key_type}))"
     return (
@@ -645,7 +658,7 @@ def _record_sql(recorded: Recorded, many: bool = False) -> str:
         f" SELECT $seq, '{recorded.table}', k.row_key, s.state"
         " FROM (SELECT unnest($keys) AS row_key) AS k"
         f" LEFT JOIN ({recorded.states(where)}) AS s USING (row_key)"
-        " RETURNING tbl, row_key, state"
+        f"{_RETURNING}"
     )
 
 
@@ -693,7 +706,8 @@ def record_digested(con: duckdb.DuckDBPyConnection, seq: int, written: dict[str,
     return their digest made in SQL exactly as ``verify`` makes it, so that the states of an
     import never travel through Python."""
     for table in sorted(written):
-        con.execute(_RECORD_MANY[table], {"seq": seq, "keys": sorted(written[table])}).fetchall()
+        statement = _RECORD_MANY[table].removesuffix(_RETURNING)  # they stay in the database
+        con.execute(statement, {"seq": seq, "keys": list(written[table])})
     return con.execute(_DIGEST, [seq]).fetchone()[0]
 
 

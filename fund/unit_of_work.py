@@ -78,9 +78,13 @@ class Step:
         """Name a row (or group of child rows) this write changed, so that the audit row
         records the state it left and ``verify`` can tell if it is changed outside the
         services. Every write to a table of :data:`fund.audit_state.RECORDED` must."""
+        self.record_all(table, (key,))
+
+    def record_all(self, table: str, keys: Iterable[object]) -> None:
+        """:meth:`record` for many rows of one table (an import's)."""
         if table not in audit_state.BY_TABLE:
             raise KeyError(f"{table} is not a recorded table")
-        self.written.setdefault(table, set()).add(str(key))
+        self.written.setdefault(table, set()).update(map(str, keys))
 
 
 Change = Callable[[Step], tuple[str, int]]

@@ -67,9 +67,8 @@ def commit_awards(
     step.con.unregister("booked_awards")
     amounts = booked.column("amount").to_pylist()
     decisions = booked.column("decision_id").to_pylist()
-    for commitment_id, decision_id in zip(ids, decisions, strict=True):
-        step.record("commitment", commitment_id)
-        step.record("grant_commitment", decision_id)
+    step.record_all("commitment", ids)
+    step.record_all("grant_commitment", decisions)
     movements = [
         Movement(
             kind=Kind.COMMITMENT,

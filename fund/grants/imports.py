@@ -150,12 +150,13 @@ def import_file(
 
     def change(step: Step) -> tuple[str, int]:
         made = _record(
-            step, read, awards, name, details["file_sha256"], programme_id, experiment_id
+            step, read, staged, name, details["file_sha256"], programme_id, experiment_id
         )
         outcome["made"] = made
         return "grant import", made.import_id
 
-    new, rejected = _anything_new(con, awards)
+    staged = _staged(awards)
+    new, rejected = _anything_new(con, staged)
     if not new:
         tell(1.0, "nothing new")
         return replace(
@@ -267,7 +268,7 @@ def _award(grant: dict) -> Award:
         award_date=_date(grant["awardDate"], "Award Date"),
         planned_start=_date(planned.get("startDate"), "Planned Dates:Start Date"),
         planned_end=_date(planned.get("endDate"), "Planned Dates:End Date"),
-        published=json.dumps(grant, sort_keys=True, ensure_ascii=False, default=json_number),
+        published=json.dumps(grant, ensure_ascii=False, default=json_number),
     )
 
 
@@ -326,14 +327,14 @@ FROM staged_grants AS s JOIN small_grant AS g USING (identifier)
 """
 
 
-def _anything_new(con: duckdb.DuckDBPyConnection, awards: list[Award]) -> tuple[bool, int]:
+def _anything_new(con: duckdb.DuckDBPyConnection, staged: pa.Table) -> tuple[bool, int]:
     """Whether the file holds a grant not recorded yet, or one recorded differently (which
     the import then refuses): a file imported before writes nothing, not even an audit row.
     Also how many of its grants an approver rejected (they wait to be decided again)."""
-    with _registered(con, _staged(awards)):
+    with _registered(con, staged):
         matched = con.execute(_MATCHED).fetchall()
         rejected = con.execute(_REJECTED).fetchone()[0]
-    new = len(matched) < len(awards) or not all(same for _, _, same in matched)
+    new = len(matched) < staged.num_rows or not all(same for _, _, same in matched)
     return new, rejected
 
 
@@ -366,7 +367,7 @@ class _registered:
 def _record(
     step: Step,
     read: reading.Reading,
-    awards: list[Award],
+    staged: pa.Table,
     name: str,
     sha: str,
     programme_id: object,
@@ -376,7 +377,6 @@ def _record(
     target = commit_target(step.con, experiment.experiment_id, imported=True)
     fence = register.ringfence(step.con, experiment.ringfence_id)
     rules = grant_policy.required(step.con, fence.ringfence_id, fence.name)
-    staged = _staged(awards)
     with _registered(step.con, staged):
         matched = step.con.execute(_MATCHED).fetchall()
         _refuse_changed(read, matched)
@@ -470,10 +470,8 @@ def _write(step, fresh, experiment, target, rules, file, read) -> _Made:
         decision_ids = step.con.execute(
             _INSERT_DECISIONS, {"reason": step.reason, "actor": step.actor.user_id, "at": step.at}
         ).fetchall()
-    for grant_id in grant_ids:
-        step.record("small_grant", grant_id)
-    for (decision_id,) in decision_ids:
-        step.record("grant_decision", decision_id)
+    step.record_all("small_grant", grant_ids)
+    step.record_all("grant_decision", (decision_id for (decision_id,) in decision_ids))
     decided = import_awards(step.con, import_id)
     if request_id is None:
         if decided.num_rows:
