@@ -16,6 +16,7 @@ from fund.cli.output import emit_json, json_option, show
 from fund.cli.session import Session, pass_session
 from fund.cli.writes import (
     AMOUNT_SETTINGS,
+    as_document,
     date_option,
     idempotency_key,
     perform_write,
@@ -100,7 +101,7 @@ def apply_command(session: Session, key, as_json, **application) -> None:
 def decide_command(session: Session, grant_id, decision, amount, on, reason, key, as_json):
     """Award, decline, or reverse the decision on, an application (fund manager). An award
     above the delegated limit, or one completing a split award, waits for a second fund
-    manager ('fund approvals')."""
+    manager ('fund pending', 'fund approve')."""
     if decision is None:
         raise click.UsageError("give one of --award, --decline or --reverse")
     if decision == "reverse":
@@ -135,19 +136,25 @@ def decide_command(session: Session, grant_id, decision, amount, on, reason, key
 @write_options
 @pass_session
 def report_command(session: Session, grant_id, close, key, as_json, **report) -> None:
-    """Record a grant's end-of-grant report (fund manager); with --close, close it as well."""
-    perform_write(
-        session, applications.report, key=key, as_json=as_json, grant_id=grant_id, **report
-    )
+    """Record a grant's end-of-grant report (fund manager); with --close, close it as well
+    (two writes, the closure's key the report's with ':close' added)."""
+    key, generated = idempotency_key(key)
+    con, user = session.open()
+    written = [applications.report(con, user, grant_id=grant_id, key=key, **report)]
     if close:
-        perform_write(
-            session,
-            applications.close,
-            key=None if key is None else f"{key}:close",
-            as_json=as_json,
-            grant_id=grant_id,
-            reason=report["reason"],
+        closing = f"{key}:close"
+        written.append(
+            applications.close(con, user, grant_id=grant_id, reason=report["reason"], key=closing)
         )
+    if as_json:
+        names = ("report", "closure")
+        keys = (key, f"{key}:close")
+        emit_json({n: as_document(w, k) for n, w, k in zip(names, written, keys, strict=False)})
+        return
+    for one in written:
+        click.echo(one.said or f"{one.entity.capitalize()} #{one.entity_id}: already done.")
+    if generated:
+        print_key(key)
 
 
 @grants_group.command("list")

@@ -59,14 +59,17 @@ def perform_write(
 
 
 def _report_json(written: Written, key: str) -> None:
-    emit_json(
-        {
-            "entity": written.entity,
-            "id": written.entity_id,
-            "replayed": written.replayed,
-            "key": key,
-        }
-    )
+    emit_json(as_document(written, key))
+
+
+def as_document(written: Written, key: str) -> dict[str, object]:
+    """What ``--json`` prints of one write."""
+    return {
+        "entity": written.entity,
+        "id": written.entity_id,
+        "replayed": written.replayed,
+        "key": key,
+    }
 
 
 def _report_text(
