@@ -361,7 +361,10 @@ def next_entry_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
 _COMMIT_TARGET = """
 SELECT x.experiment_id, x.programme_id, p.ringfence_id, x.title, x.instrument,
        r.delegated_limit, p.name, b.allocated, b.committed,
-       EXISTS (SELECT 1 FROM risk_appetite AS a WHERE a.ringfence_id = p.ringfence_id)
+       EXISTS (SELECT 1 FROM risk_appetite AS a WHERE a.ringfence_id = p.ringfence_id),
+       CASE WHEN x.instrument = 'small_grant' THEN
+           (SELECT g.delegated_limit FROM grant_policy AS g WHERE g.ringfence_id = p.ringfence_id
+            ORDER BY g.version DESC LIMIT 1) END
 FROM experiment AS x
 JOIN programme AS p USING (programme_id)
 JOIN ringfence AS r USING (ringfence_id)
@@ -388,6 +391,9 @@ class CommitTarget:
     delegated_limit: Decimal
     appetite_declared: bool  # only then can a commitment breach a risk appetite
     known: Balances
+    # A small grant's ring-fence's small-grant delegated limit, where its policy declares one
+    # (:mod:`fund.grants.policy`): a commitment made to it outside `fund grants` is held to it.
+    small_grant_limit: Decimal | None = None
 
 
 def commit_target(
@@ -413,6 +419,7 @@ def commit_target(
         delegated_limit=row[5],
         appetite_declared=row[9],
         known=Balances(programmes=(programme,)),
+        small_grant_limit=row[10],
     )
 
 

@@ -18,7 +18,6 @@ from fund import db, labels, register
 from fund.auth import Permission, User
 from fund.board import appetite
 from fund.errors import NotFound, ValidationError
-from fund.grants import policy as grant_policy
 from fund.ledger import approvals
 from fund.ledger.posting import (
     CommitTarget,
@@ -31,7 +30,6 @@ from fund.ledger.posting import (
 )
 from fund.ledger.rules import Attempt, Balances, Kind, Movement
 from fund.money import format_gbp, to_money
-from fund.register import Instrument
 from fund.unit_of_work import Request, Step, Written, perform, required_text
 
 
@@ -153,7 +151,7 @@ def _second_person(
     above the delegated limit, or it would take a position past the declared appetite, or
     both, and the approver is told every reason."""
     reasons = []
-    limit, which = _delegated_limit(con, target)
+    limit, which = _delegated_limit(target)
     if amount > limit:
         reasons.append(f"is above the {which} of {format_gbp(limit)}")
     if target.appetite_declared:
@@ -168,14 +166,13 @@ def _second_person(
     return " and ".join(reasons)
 
 
-def _delegated_limit(con: duckdb.DuckDBPyConnection, target: CommitTarget) -> tuple[Decimal, str]:
+def _delegated_limit(target: CommitTarget) -> tuple[Decimal, str]:
     """The most one fund manager may commit alone here, and its name: the ring-fence's
     delegated limit, or for a small grant its ring-fence's small-grant limit where one is
     declared (an award made this way, not through `fund grants`, is held to it too)."""
-    if target.experiment.instrument is Instrument.SMALL_GRANT:
-        declared = grant_policy.current(con, target.experiment.ringfence_id)
-        if declared is not None and declared.delegated_limit < target.delegated_limit:
-            return declared.delegated_limit, "small-grant delegated limit"
+    small = target.small_grant_limit
+    if small is not None and small < target.delegated_limit:
+        return small, "small-grant delegated limit"
     return target.delegated_limit, "delegated limit"
 
 
