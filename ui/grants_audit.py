@@ -27,41 +27,42 @@ def section(con, user: User) -> None:
 
 
 def flags(con, user: User) -> None:
-    st.subheader("Split awards")
-    found = queries.split_flags(con, user)
-    if found.empty:
-        st.caption("None: no recipient's awards in a programme within 90 days pass the limit.")
-        return
-    format.table(found[SPLIT], key="grants-split")
-    st.caption(
+    _flagged(
+        "Split awards",
+        queries.split_flags(con, user)[SPLIT],
+        "None: no recipient's awards in a programme within 90 days pass the limit.",
         "Awards to the same recipient (same identifier, or same name) in the same programme"
         " within 90 days of each other that together exceed the delegated limit: the pattern"
         " of one award cut into pieces to stay under it. Second approver says whether the"
-        " award had one."
+        " award had one.",
     )
 
 
 def above(con, user: User) -> None:
-    st.subheader("Awards above the delegated limit")
-    found = queries.above_limit(con, user)
-    if found.empty:
-        st.caption("None: no award is above its ring-fence's delegated limit for small grants.")
-        return
-    format.table(found[ABOVE], key="grants-above")
-    st.caption(
+    _flagged(
+        "Awards above the delegated limit",
+        queries.above_limit(con, user)[ABOVE],
+        "None: no award is above its ring-fence's delegated limit for small grants.",
         "Each needs a second fund manager's approval: approved by is empty while it waits."
-        " An imported award (import #) was made elsewhere and came in with its file."
+        " An imported award (import #) was made elsewhere and came in with its file.",
     )
 
 
 def outside(con, user: User) -> None:
-    st.subheader("Awards outside the small-grant range")
-    found = queries.out_of_range(con, user)
-    if found.empty:
-        st.caption("None: every award is within its ring-fence's small-grant range.")
-        return
-    format.table(found[OUTSIDE], key="grants-outside")
-    st.caption(
+    _flagged(
+        "Awards outside the small-grant range",
+        queries.out_of_range(con, user)[OUTSIDE],
+        "None: every award is within its ring-fence's small-grant range.",
         "Awards made elsewhere and imported from a 360Giving file (file name) that fall outside"
-        " the range this ring-fence declares for small grants: recorded, never refused for it."
+        " the range this ring-fence declares for small grants: recorded, never refused for it.",
     )
+
+
+def _flagged(title: str, found, none: str, meaning: str) -> None:
+    """One flag: its heading, then its table and what it means, or that nothing is flagged."""
+    st.subheader(title)
+    if found.empty:
+        st.caption(none)
+        return
+    format.table(found, key=f"grants-{title}")
+    st.caption(meaning)

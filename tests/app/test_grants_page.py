@@ -15,6 +15,7 @@ import pytest
 from fund.grants import applications, policy, queries
 from tests.app.helpers import button, counts, errors, form_key, grew, successes
 from tests.conftest import key
+from tests.integration.helpers import grant_policy
 
 PAGE = "pages/grants.py"
 TABS = ["Applications", "Awards", "Reports due", "Split awards", "Import", "Export"]
@@ -26,21 +27,9 @@ FLAT = (
 
 
 def declare_policy(con, people, portfolio):
-    """A small-grant policy for the portfolio's ring-fence: £500 to £10,000, one fund manager
-    up to £5,000, reports due 30 days after a grant's planned end."""
-    policy.declare(
-        con,
-        people.manager,
-        ringfence_id=portfolio.ringfence_id,
-        min_amount="500",
-        max_amount="10000",
-        delegated_limit="5000",
-        id_prefix="northborough",
-        funder_id="GB-LAE-NBR",
-        report_days=30,
-        reason="x",
-        key=key(),
-    )
+    """The shared small-grant policy (tests/integration/helpers.grant_policy) for the
+    portfolio's ring-fence."""
+    grant_policy(con, people, portfolio.ringfence_id)
     return portfolio
 
 

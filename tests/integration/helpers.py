@@ -182,3 +182,23 @@ def pbr_commitment(con, people, portfolio, amount: str = "100000.00") -> int:
             key=conftest.key(),
         )
     return written.entity_id
+
+
+def grant_policy(con: duckdb.DuckDBPyConnection, people, ringfence_id: int) -> None:
+    """The small-grant policy the grants tests share: £500 to £10,000, one fund manager up to
+    £5,000, reports due 30 days after a grant's planned end, published as 'northborough'."""
+    from fund.grants import policy
+
+    policy.declare(
+        con,
+        people.manager,
+        ringfence_id=ringfence_id,
+        min_amount="500",
+        max_amount="10000",
+        delegated_limit="5000",
+        id_prefix="northborough",
+        funder_id="GB-LAE-NBR",
+        report_days=30,
+        reason="small grants open",
+        key=conftest.key(),
+    )

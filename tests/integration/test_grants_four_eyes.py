@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 from fund import audit, db, ledger
 from fund.auth import User
 from fund.errors import RingfenceError, SecondPersonRequired
-from fund.grants import applications, policy
+from fund.grants import applications
 from fund.grants.split import WINDOW_DAYS, Nearby, second_person
 from fund.ledger import approvals
 from tests import conftest
 from tests.conftest import key
-from tests.integration.helpers import copy_of_template
+from tests.integration.helpers import copy_of_template, grant_policy
 
 LOWEST, HIGHEST = Decimal("500.00"), Decimal("10000.00")
 # Names that are one recipient spelt three ways, another spelt two, and a third; identifiers
@@ -100,19 +100,7 @@ def fresh_scheme(tmp_path_factory) -> Iterator[tuple]:
             reason="grants budget",
             key=key(),
         )
-        policy.declare(
-            con,
-            people.manager,
-            ringfence_id=portfolio.ringfence_id,
-            min_amount="500",
-            max_amount="10000",
-            delegated_limit="5000",
-            id_prefix="northborough",
-            funder_id="GB-LAE-NBR",
-            report_days=30,
-            reason="small grants open",
-            key=key(),
-        )
+        grant_policy(con, people, portfolio.ringfence_id)
         yield con, people, portfolio
 
 

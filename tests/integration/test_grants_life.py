@@ -10,29 +10,16 @@ import pytest
 
 from fund import audit, db, ledger
 from fund.errors import SecondPersonRequired, ValidationError
-from fund.grants import applications, policy
+from fund.grants import applications
 from fund.ledger import approvals
 from tests.conftest import key
-from tests.integration.helpers import nothing_written
+from tests.integration.helpers import grant_policy, nothing_written
 
 
 @pytest.fixture
 def grants(con, people, funded):
-    """The funded portfolio with a small-grant policy: £500 to £10,000, one fund manager up
-    to £5,000, reports due 30 days after a grant's planned end."""
-    policy.declare(
-        con,
-        people.manager,
-        ringfence_id=funded.ringfence_id,
-        min_amount="500",
-        max_amount="10000",
-        delegated_limit="5000",
-        id_prefix="northborough",
-        funder_id="GB-LAE-NBR",
-        report_days=30,
-        reason="small grants open",
-        key=key(),
-    )
+    """The funded portfolio with the shared small-grant policy (helpers.grant_policy)."""
+    grant_policy(con, people, funded.ringfence_id)
     return funded
 
 
