@@ -1,8 +1,9 @@
 """The demo's round of small grants, decided through the grants service on their days.
 
-The council declares its small-grant policy (£500 to £10,000, one fund manager up to £5,000,
-reports due 60 days after a grant's planned end, published in 360Giving under its prefix)
-and opens a community micro-grants round in young people's transition to work. Eight
+The council declares its small-grant policy as the fund opens (£500 to £10,000, one fund
+manager up to £5,000, reports due 60 days after a grant's planned end, published in
+360Giving under its prefix), so every small grant above £5,000 waits for the second fund
+manager; ten months before today it opens a community micro-grants round in young people's transition to work. Eight
 applications come in: most are awarded by one fund manager; one is declined; one above the
 limit waits for, and gets, the second fund manager; two to the same tenants' group within a
 few weeks are a split award, the second of which crosses the limit and so needs (and gets)
@@ -144,7 +145,11 @@ def grant_round_writes(run: Run) -> list[Write]:
     grant paid, reported and closed at its end."""
     opens = run.plan.window.today - timedelta(days=300)
     state: dict[object, int] = {}
-    writes = [Write(opens, partial(_open_round, run, state, opens))]
+    launch = run.plan.window.launch
+    writes = [
+        Write(launch, partial(_declare_policy, run, launch)),
+        Write(opens, partial(_open_round, run, state, opens)),
+    ]
     for n, application in enumerate(APPLICATIONS):
         day = min(opens + timedelta(days=application[0]), run.plan.window.today)
         writes.append(Write(day, partial(_apply, run, state, n, application, day)))
@@ -158,12 +163,13 @@ def grant_round_writes(run: Run) -> list[Write]:
     return writes
 
 
-def _open_round(run: Run, state: dict, day: date) -> None:
-    manager = run.manager(0)
+def _declare_policy(run: Run, day: date) -> None:
+    """The council's small-grant policy, declared as the fund opens: every small grant of the
+    demo above £5,000 is approved by the second fund manager."""
     with run.on(day):
         policy.declare(
             run.con,
-            manager,
+            run.manager(0),
             ringfence_id=programme(run.con, run.programme_ids[YOUNG_PEOPLE]).ringfence_id,
             min_amount="500.00",
             max_amount="10000.00",
@@ -174,6 +180,10 @@ def _open_round(run: Run, state: dict, day: date) -> None:
             reason=f"Small-grant policy agreed by {OWNER_BODY}'s cabinet",
             key=run.key(),
         )
+
+
+def _open_round(run: Run, state: dict, day: date) -> None:
+    manager = run.manager(0)
     with run.on(day):
         experiment_id = add_experiment(
             run.con,

@@ -216,7 +216,7 @@ def test_money_held_with_no_registered_plan_is_said_plainly(
     app, con, people, untested, monkeypatch
 ):
     with monkeypatch.context() as before_plans:  # as an award made before plans existed
-        before_plans.setattr(posting, "_open_to_money", lambda con, experiment: None)
+        before_plans.setattr(posting, "_open_to_money", lambda con, experiment, imported: None)
         commit(con, people, untested)
     at = open_page(app, people.auditor, untested)
     assert metrics(at)["Plan"] == "No registered plan"

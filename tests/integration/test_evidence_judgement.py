@@ -133,10 +133,14 @@ def test_an_experiment_without_results_has_no_verdict_to_override(con, people, f
 @pytest.fixture
 def version_seven(tmp_path, monkeypatch):
     """A database at schema version 7, before plans, holding a commitment: made by the ledger
-    as it was then, without the gate or the risk appetite (whose tables do not exist yet)."""
-    monkeypatch.setattr(posting, "_open_to_money", lambda con, experiment: None)
+    as it was then, without the gate, the risk appetite or the small-grant policy (whose
+    tables do not exist yet)."""
+    monkeypatch.setattr(posting, "_open_to_money", lambda con, experiment, imported: None)
     before_appetite = re.sub(r"EXISTS \(SELECT 1 FROM risk_appetite[^)]*\)", "FALSE", TARGET)
-    monkeypatch.setattr(posting, "_COMMIT_TARGET", before_appetite)
+    before_grants = re.sub(
+        r"CASE WHEN x\.instrument = 'small_grant'.*? END", "NULL", before_appetite, flags=re.S
+    )
+    monkeypatch.setattr(posting, "_COMMIT_TARGET", before_grants)
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     con.execute(
