@@ -19,7 +19,9 @@ st.caption("You can read everything here and change nothing; you may add an anch
 with st.container(border=True):
     chain_check.render(con, user)
 
-with st.expander("Small grants: split awards and awards above the delegated limit"):
+with st.expander(
+    "Small grants: split awards, awards above the delegated limit, awards outside the range"
+):
     grants_audit.section(con, user)
 
 
