@@ -314,6 +314,18 @@ INSERT_SCHEMAS = {
             ("value", pa.float64()),
         ]
     ),
+    # A zone's outcome series, saved with the result set it was estimated into (fund.zones).
+    "zone_outcome": pa.schema(
+        [
+            ("result_id", _INT),
+            ("zone_id", _INT),
+            ("file_row", _INT),
+            ("area_code", _TEXT),
+            ("period", _TEXT),
+            ("period_start", pa.date32()),
+            ("value", pa.float64()),
+        ]
+    ),
 }
 _INSERT_ALL = {
     table: f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows"  # noqa: S608 - fixed names

@@ -114,6 +114,15 @@ HEADINGS = {
     "min_amount": "Smallest grant",
     "max_amount": "Largest grant",
     "file_name": "File",
+    # Experimental zones (issue 15)
+    "area_name": "Area",
+    "area_code": "Area code (ONS)",
+    "comparison_areas": "Comparison areas",
+    "waivers_in_force": "Waivers in force",
+    "legal_basis": "Legal basis",
+    "renews": "Renews waiver #",
+    "renewed_by": "Renewed by waiver #",
+    "days_left": "Days to expiry",
 }
 
 # Columns where an empty cell means it has not happened yet.

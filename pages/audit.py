@@ -6,7 +6,7 @@ from fund import audit, exports, labels
 from fund.auth import Permission
 from fund.ledger import queries
 from fund.money import format_gbp
-from ui import chain_check, format, grants_audit, session
+from ui import chain_check, format, grants_audit, session, zones_audit
 
 SHOWN = 1000  # ledger entries on screen (and in its downloads); the count and total cover all
 
@@ -23,6 +23,12 @@ with st.expander(
     "Small grants: split awards, awards above the delegated limit, awards outside the range"
 ):
     grants_audit.section(con, user)
+
+with st.expander(
+    "Experimental zones: waivers expiring, spending after expiry, zones without comparison or"
+    " verdict"
+):
+    zones_audit.section(con, user)
 
 
 def downloads(frame, name: str) -> None:

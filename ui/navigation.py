@@ -10,6 +10,7 @@ PAGES = [
     ("pages/lessons.py", "Lessons", ":material/school:", Permission.READ_SUMMARY),
     ("pages/pbr.py", "Payment by results", ":material/handshake:", Permission.READ_SUMMARY),
     ("pages/grants.py", "Small grants", ":material/redeem:", Permission.READ_LEDGER),
+    ("pages/zones.py", "Experimental zones", ":material/map:", Permission.READ_SUMMARY),
     ("pages/allocate.py", "Allocate", ":material/payments:", Permission.ALLOCATE),
     ("pages/experiments.py", "Experiments", ":material/science:", Permission.MANAGE_PORTFOLIO),
     (

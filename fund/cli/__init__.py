@@ -41,6 +41,7 @@ from fund.cli import (
     sroi,
     users,
     verdict,
+    zones,
 )
 from fund.cli.errors import FundGroup
 from fund.cli.session import Session
@@ -86,6 +87,7 @@ def _add_commands(group: click.Group) -> None:
         money,
         approvals,
         pbr,
+        zones,
         grants,
         reports,
         sroi,

@@ -24,6 +24,11 @@ The package, in the order a reader meets the story:
 - :mod:`~fund.demo.plan`: the whole plan, pure data;
 - :mod:`~fund.demo.build`, :mod:`~fund.demo.run` and :mod:`~fund.demo.moves`: the plan
   carried out through the services;
+- :mod:`~fund.demo.impact`, :mod:`~fund.demo.evidence`, :mod:`~fund.demo.findings`,
+  :mod:`~fund.demo.lessons`, :mod:`~fund.demo.outcome_contracts`, :mod:`~fund.demo.outcomes`,
+  :mod:`~fund.demo.grant_round` and :mod:`~fund.demo.zones`: the judgement and the
+  instruments' own records (impact maps, results, lessons, payment-by-results contracts,
+  the small-grant round, the experimental zones and their waivers), written on their days;
 - :mod:`~fund.demo.accounts`: the demo users, and whether a database is a demo.
 """
 

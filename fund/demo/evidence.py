@@ -10,7 +10,7 @@ the bigger bets a full test with a comparison design fitting the instrument.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -142,24 +142,31 @@ class Write(NamedTuple):
     do: Callable[[], object]
 
 
-def evidence_writes(run: Run) -> list[Write]:
+def evidence_writes(run: Run, *, by_area: Collection[str] = ()) -> list[Write]:
     """The evidence the fund gathered, each write on its day: results at each evaluated bet's
     review date (or today, when it has not come), an independent evaluation confirming one,
     an override, lessons for the stopped and the spread, and the two failures that ended
-    before any results written up and closed once nothing was left to pay."""
+    before any results written up and closed once nothing was left to pay. The zones titled
+    in ``by_area`` record their results as outcome series (:mod:`fund.demo.zones`), not here."""
     writes: list[Write] = []
     for position, experiment in enumerate(run.plan.experiments):
         if experiment.title in FINDINGS:
-            writes += _evaluated(run, position, experiment)
+            writes += _evaluated(
+                run, position, experiment, with_file=experiment.title not in by_area
+            )
         elif experiment.title in LESSONS:
             writes += _ended_early(run, position, experiment)
     return writes
 
 
-def _evaluated(run: Run, position: int, experiment: ExperimentPlan) -> list[Write]:
+def _evaluated(
+    run: Run, position: int, experiment: ExperimentPlan, *, with_file: bool
+) -> list[Write]:
+    """Its results file (unless it is a zone measured by area), then what followed it."""
     today = run.plan.window.today
     day = min(experiment.start + REVIEW_AFTER, today)
-    writes = [_results(run, position, experiment, FINDINGS[experiment.title], day)]
+    file = _results(run, position, experiment, FINDINGS[experiment.title], day)
+    writes = [file] if with_file else []
     if experiment.title == CONFIRMED:
         evaluated = min(day + EVALUATED_AFTER, today)
         writes.append(_results(run, position, experiment, CONFIRMING, evaluated, EVALUATOR))

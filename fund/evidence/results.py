@@ -44,10 +44,14 @@ def upload_results(
     evaluator: str | None = None,
     key: str,
     reason: str,
+    alongside: Callable[[Step, int], None] | None = None,
+    details: dict[str, object] | None = None,
 ) -> Written:
     """Record a results file (CSV text) and the estimate its registered plan's design gives.
 
-    The file is checked whole first: every bad row is reported and nothing is stored."""
+    The file is checked whole first: every bad row is reported and nothing is stored. A
+    caller whose data the file was made from (a zone's outcome series) stores it
+    ``alongside``, in the same write, and adds its ``details`` to the audit row."""
     number = register.parse_id(experiment_id, "experiment")
     require(con, actor, Permission.EVALUATE)
     judged_by = _judged_by(con, number)
@@ -63,7 +67,12 @@ def upload_results(
         evaluator=_evaluator(evaluator),
     )
     request = results.request(
-        "upload results", key, reason, file_sha256=sha256, observations=len(found)
+        "upload results",
+        key,
+        reason,
+        file_sha256=sha256,
+        observations=len(found),
+        **(details or {}),
     )
 
     def rows(step: Step, result_id: int) -> None:
@@ -77,6 +86,8 @@ def upload_results(
             ],
         )
         step.record("result_observation", result_id)
+        if alongside is not None:
+            alongside(step, result_id)
 
     return _record(con, actor, results, request, rows)
 

@@ -26,6 +26,7 @@ MENU = {
         "Lessons",
         "Payment by results",
         "Small grants",
+        "Experimental zones",
         "Allocate",
         "Experiments",
         "Ring-fences and programmes",
@@ -38,10 +39,18 @@ MENU = {
         "Lessons",
         "Payment by results",
         "Small grants",
+        "Experimental zones",
         "Verification",
         "Audit",
     ],
-    Role.BOARD_MEMBER: ["Portfolio", "Board", "SROI", "Lessons", "Payment by results"],
+    Role.BOARD_MEMBER: [
+        "Portfolio",
+        "Board",
+        "SROI",
+        "Lessons",
+        "Payment by results",
+        "Experimental zones",
+    ],
     Role.ADMIN: ["Admin"],
 }
 FIRST_TITLE = {

@@ -76,6 +76,13 @@ TABLES = (
     "grant_commitment",
     "grant_report",
     "grant_closure",
+    "zone",
+    "zone_comparison",
+    "waiver",
+    "waiver_decision",
+    "zone_outcome",
+    "result_set",
+    "result_observation",
     "audit_log",
 )
 
@@ -153,7 +160,15 @@ def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyC
 
 
 def pbr_commitment(con, people, portfolio, amount: str = "100000.00") -> int:
-    """A commitment to the portfolio's payment-by-results experiment, its programme funded
+    """A commitment to the portfolio's payment-by-results experiment (see
+    :func:`instrument_commitment`)."""
+    return instrument_commitment(con, people, portfolio, Instrument.PBR_CONTRACT, amount)
+
+
+def instrument_commitment(
+    con, people, portfolio, instrument: Instrument, amount: str = "100000.00"
+) -> int:
+    """A commitment to the portfolio's experiment of ``instrument``, its programme funded
     first; above the delegated limit, a second fund manager approves it. Its number."""
     ledger.allocate(
         con,
@@ -166,7 +181,7 @@ def pbr_commitment(con, people, portfolio, amount: str = "100000.00") -> int:
     written = ledger.commit(
         con,
         people.manager,
-        experiment_id=portfolio.experiments[Instrument.PBR_CONTRACT],
+        experiment_id=portfolio.experiments[instrument],
         amount=amount,
         counterparty="Outcomes Provider Ltd",
         reason="outcomes contract signed",

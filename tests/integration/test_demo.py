@@ -21,11 +21,15 @@ from fund import audit, db, demo, ledger
 from fund.auth import Role, authenticate, find_user
 from fund.cli import cli
 from fund.demo import impact
+from fund.demo import zones as demo_zones
+from fund.demo.run import Run
 from fund.errors import ValidationError
 from fund.evidence import judgement
 from fund.pbr import claims, exposure
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
 from fund.sroi import proxies, report, store, unit_costs
+from fund.zones import exceptions, series
+from fund.zones import queries as zone_queries
 
 TODAY = date(2026, 9, 30)  # a fixed day in the past, so that every run plans the same fund
 
@@ -629,3 +633,65 @@ def test_the_demo_bond_paid_its_second_cohort_to_its_cap_and_its_first_nothing(b
     assert (dwp["earned"], dwp["paid"]) == (Decimal("11600.00"), Decimal("11600.00"))
     waiting = claims.claims(built.con, auditor, awaiting_only=True)
     assert len(waiting) == 2 and set(waiting["verified_by"].isna()) == {True}
+
+
+# --- the experimental zones (issue 15) -------------------------------------------------------
+
+
+def _as_of_today():
+    """The services' clock on the demo's day, so statuses and days left are read as of it."""
+    return db.clock_at(datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=12))
+
+
+def test_demo_has_two_zones_on_experimental_zone_commitments_each_with_comparison_areas(built):
+    found = rows(
+        built.con,
+        "SELECT x.instrument, z.area_code, z.official, z.starts_on, z.ends_on,"
+        " (SELECT count(*) FROM zone_comparison AS k WHERE k.zone_id = z.zone_id)"
+        " FROM zone AS z JOIN commitment AS c USING (commitment_id)"
+        " JOIN experiment AS x USING (experiment_id) ORDER BY z.zone_id",
+    )
+    assert len(found) == 2
+    for instrument, code, official, starts, ends, comparisons in found:
+        assert instrument == Instrument.EXPERIMENTAL_ZONE.value
+        assert re.fullmatch(r"E08[0-9]{6}", code) and official
+        assert starts < TODAY < ends
+        assert comparisons == 2
+
+
+def test_demo_waivers_one_expiring_within_60_days_one_renewed_and_one_revoked(built):
+    auditor = find_user(built.con, "auditor")
+    with _as_of_today():
+        found = exceptions.exceptions(built.con, auditor, as_of=TODAY)
+        register = zone_queries.waivers(built.con, auditor)
+    assert list(found["exception"]) == [exceptions.KINDS["expiring"]]  # and nothing else
+    assert 0 < found["days"].iloc[0] <= exceptions.SOON_DAYS
+    assert Counter(register["status"]) == {"granted": 3, "expired": 1, "revoked": 1}
+    renewed = register[register["renews"].notna()]
+    assert len(renewed) == 1 and renewed["reason"].iloc[0].startswith("Renewed")
+    assert register["legal_basis"].str.contains("pilot|Contract Procedure Rules").all()
+
+
+def test_the_measured_demo_zone_has_the_estimate_and_verdict_its_series_gives(built):
+    auditor = find_user(built.con, "auditor")
+    (zone_id, opens) = rows(
+        built.con,
+        "SELECT DISTINCT zone_id, starts_on FROM zone_outcome JOIN zone USING (zone_id)",
+    )[0]
+    with _as_of_today():
+        view = zone_queries.zone(built.con, auditor, zone_id)
+    assert view.judged["verdict"] == "scale"
+    assert view.judged["evidence_level"] >= 3  # a difference in differences excluding zero
+    assert len(view.series) == 21  # three areas, four quarters before and three after
+    again = series.read(demo_zones.series_file(opens), series.zone_areas(built.con, zone_id))
+    assert view.judged["effect"] == pytest.approx(again.estimate.effect)
+    assert view.judged["ci_low"] == pytest.approx(again.estimate.ci_low)
+    assert view.judged["ci_low"] > 0
+
+
+@pytest.mark.parametrize("days", range(-330, 1, 55))
+def test_demo_zone_writes_fall_in_the_funds_history_whatever_day_it_is_built(days):
+    planned = demo.plan(today=TODAY + timedelta(days=days))
+    writes = demo_zones.zone_writes(Run(con=None, plan=planned))
+    assert all(planned.window.advertised <= w.on <= planned.window.today for w in writes)
+    assert 0 < demo_zones.EXPIRING_IN.days <= exceptions.SOON_DAYS

@@ -25,6 +25,7 @@ from fund.lessons import register as lessons
 from fund.pbr import claims, contracts, investors
 from fund.pbr.rate_card import rate
 from fund.sroi import service as sroi_service
+from fund.zones import areas, series, waivers, zone
 from tests.conftest import FULL_PLAN, PASSWORD, key
 from tests.integration.helpers import counts, rebalancing_request
 
@@ -262,6 +263,35 @@ CASES = {
         insert="INSERT INTO grant_closure SELECT * REPLACE ((SELECT max(grant_id) FROM"
         " small_grant) AS grant_id) FROM grant_closure",
     ),
+    # Experimental zones (migration 0012): the zone, its comparison areas, its waiver register
+    # and its outcome series. The issue's case: a waiver's expiry moved in the file.
+    "zone": Case(
+        alter="UPDATE zone SET ends_on = DATE '2099-12-31' WHERE zone_id = 1",
+        # On the spare commitment, the newest, which is no zone.
+        insert="INSERT INTO zone SELECT * REPLACE (99 AS zone_id,"
+        " (SELECT max(commitment_id) FROM commitment) AS commitment_id) FROM zone"
+        " WHERE zone_id = 1",
+    ),
+    "zone_comparison": Case(
+        alter="UPDATE zone_comparison SET area_name = 'Shadow' WHERE zone_id = 1",
+        insert="INSERT INTO zone_comparison SELECT * REPLACE ('E08000099' AS area_code)"
+        " FROM zone_comparison WHERE zone_id = 1 LIMIT 1",
+    ),
+    "waiver": Case(
+        alter="UPDATE waiver SET expires_on = DATE '2099-12-31' WHERE waiver_id = 1",
+        insert="INSERT INTO waiver SELECT * REPLACE (99 AS waiver_id, NULL AS renews)"
+        " FROM waiver WHERE waiver_id = 1",
+    ),
+    "waiver_decision": Case(
+        alter="UPDATE waiver_decision SET decided_on = DATE '2020-01-01' WHERE decision_id = 1",
+        insert="INSERT INTO waiver_decision SELECT * REPLACE (99 AS decision_id,"
+        " 'made_permanent' AS decision) FROM waiver_decision WHERE decision_id = 1",
+    ),
+    "zone_outcome": Case(
+        alter="UPDATE zone_outcome SET value = value + 10 WHERE file_row = 2",
+        insert="INSERT INTO zone_outcome SELECT * REPLACE (999 AS file_row) FROM zone_outcome"
+        " LIMIT 1",
+    ),
 }
 # Rows that must go before a row of the table can be deleted (its foreign keys hold them).
 DEPENDENTS = {
@@ -292,6 +322,7 @@ def every_record(con, people, funded, tmp_path):
     ).entity_id
     rebalancing_request(con, fm, funded)
     grant_records(con, people, funded, tmp_path)  # before the small grant's experiment closes
+    zone_records(con, people, funded)  # before the contract's results: theirs are the newest
     for phase in (2, 3):
         lifecycle.move(con, fm, experiment_id=contract, to_phase=phase, reason="ok", key=key())
     lifecycle.record_scaling_route(
@@ -442,6 +473,63 @@ def grant_records(con, people, funded, tmp_path) -> None:
     )
     applications.close(con, fm, grant_id=awarded, reason="done", key=key())
     applications.decide(con, fm, grant_id=declined, award=False, reason="no", key=key())
+
+
+def zone_records(con, people, funded) -> None:
+    """Zone #1 with comparison areas, an outcome series and a waiver register (#1 granted,
+    #2 requested then revoked, #3 renewing #1, #4 requested: the newest, referenced by
+    nothing); zone #2, the newest, with neither comparison areas nor waivers."""
+    fm, experiment = people.manager, funded.experiments["experimental_zone"]
+    plans.amend_plan(
+        con, fm, experiment, {**FULL_PLAN, "design": "did"}, key=key(), reason="before money"
+    )
+    made = []
+    for area, code in (("Leeds", "E08000035"), ("Bradford", "E08000032")):
+        commitment = ledger.commit(
+            con,
+            fm,
+            experiment_id=experiment,
+            amount="5000",
+            counterparty=f"{area} City Council",
+            reason="zone budget",
+            key=key(),
+        ).entity_id
+        terms = zone.ZoneTerms(
+            commitment_id=commitment,
+            area_name=area,
+            area_code=code,
+            starts_on="2025-04-01",
+            ends_on="2027-03-31",
+            official="Sam Director",
+            comparisons=[areas.parse("E08000036=Wakefield")] if not made else [],
+        )
+        made.append(zone.add_zone(con, fm, terms, key=key(), reason="zone").entity_id)
+    zone.add_comparisons(
+        con, fm, made[0], [areas.parse("E08000034=Kirklees")], key=key(), reason="a second"
+    )
+    series.upload(con, fm, made[0], ZONE_SERIES.encode(), key=key(), reason="outcomes")
+    rule = waivers.WaiverTerms(
+        rule="16-hour rule",
+        source="JSA Regulations 1996, reg. 52",
+        legal_basis="pilot power",
+        scope="the whole zone",
+        expires_on="2026-12-31",
+    )
+    by = waivers.Decision(authority="Secretary of State", decided_on="2025-03-20")
+    first = waivers.record_granted(con, fm, made[0], rule, by, key=key(), reason="granted")
+    asked = waivers.request_waiver(con, fm, made[0], rule, key=key(), reason="asked").entity_id
+    waivers.revoke_waiver(con, fm, asked, by, key=key(), reason="withdrawn")
+    waivers.renew_waiver(
+        con, fm, first.entity_id, "2027-12-31", by, key=key(), reason="still needed"
+    )
+    waivers.request_waiver(con, fm, made[0], rule, key=key(), reason="asked again")
+
+
+ZONE_SERIES = "area,period,value\n" + "".join(
+    f"{code},{period},{50 + n + (4 if code == 'E08000035' and period >= '2025-Q2' else 0)}\n"
+    for code in ("E08000035", "E08000036", "E08000034")
+    for n, period in enumerate(("2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3"))
+)
 
 
 DWP = {  # four lines of the DWP Innovation Fund card (tests/integration/test_pbr.py has it all)
