@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from fund.auth import User
-from fund.errors import FileRefused, RingfenceError, describe
 from fund.evidence import observations, results, views
 from fund.evidence.summary import FIELDS
 from ui import evidence_chart, evidence_estimate, format, forms, session
@@ -94,17 +93,7 @@ def _upload(experiment_id: int, row: pd.Series) -> None:
 
 def _read(data: bytes, design: str) -> views.Preview | None:
     """The file read and estimated; otherwise every problem with it, one to a line."""
-    try:
-        return views.preview(data, design)
-    except FileRefused as refused:
-        lines = "\n".join(f"- {format.plain(p.message())}" for p in refused.problems)
-        st.error(
-            f"This file cannot be recorded: {format.count(len(refused.problems), 'problem')} to"
-            f" put right, and nothing was saved.\n\n{lines}"
-        )
-    except RingfenceError as error:
-        st.error(format.plain(describe(error)))
-    return None
+    return forms.read_file(lambda: views.preview(data, design))
 
 
 def _preview(found: views.Preview, row: pd.Series) -> None:

@@ -29,9 +29,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import TypeVar
 
 import streamlit as st
 
+from fund.errors import FileRefused, RingfenceError, describe
 from fund.unit_of_work import Written
 from ui import format, session
 
@@ -103,6 +105,25 @@ def write(name: str, action: Callable, /, *, said: Callable | None = None, **val
     st.session_state[f"outcome:{name}"] = Outcome((said or confirmation)(result), moved)
     _clear(name)
     st.rerun()
+
+
+Read = TypeVar("Read")
+
+
+def read_file(read: Callable[[], Read]) -> Read | None:
+    """What ``read`` makes of an uploaded file; otherwise every problem with it, one to a
+    line, and None (a file is read whole before anything is saved)."""
+    try:
+        return read()
+    except FileRefused as refused:
+        lines = "\n".join(f"- {format.plain(p.message())}" for p in refused.problems)
+        st.error(
+            f"This file cannot be recorded: {format.count(len(refused.problems), 'problem')} to"
+            f" put right, and nothing was saved.\n\n{lines}"
+        )
+    except RingfenceError as error:
+        st.error(format.plain(describe(error)))
+    return None
 
 
 def confirmation(result: Written) -> str:

@@ -1,6 +1,7 @@
-"""Experimental zones' exceptions for the auditor, on the Audit page: waivers expiring within
-60 days, a zone spending after a waiver expired, zones without a comparison area, and zones
-ended with no verdict (:func:`fund.zones.exceptions.exceptions`)."""
+"""Experimental zones' exceptions for the auditor, on the Audit page: waivers expiring soon
+(within :data:`fund.zones.exceptions.SOON_DAYS`), a zone spending after a waiver expired,
+zones without a comparison area, and zones ended with no verdict
+(:func:`fund.zones.exceptions.exceptions`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from fund.auth import User
 from fund.zones import exceptions
 from ui import format
 
-SHOWN = ["exception", "zone_id", "zone", "waiver_id", "rule", "date", "days", "amount", "detail"]
+# The detail names the waiver's rule, so the rule has no column of its own.
+SHOWN = ["exception", "zone_id", "zone", "waiver_id", "detail", "date", "days", "amount"]
 
 
 def section(con, user: User) -> None:
@@ -19,11 +21,11 @@ def section(con, user: User) -> None:
     found = exceptions.exceptions(con, user)
     if found.empty:
         st.caption(
-            "None: no waiver expires within 60 days or has expired while its zone spends, and"
-            " every zone has a comparison area and, once ended, a verdict."
+            f"None: no waiver expires within {exceptions.SOON_DAYS} days or has expired while"
+            " its zone spends, and every zone has a comparison area and, once ended, a verdict."
         )
         return
-    format.table(found[SHOWN].astype({"waiver_id": "Int64"}), key="zones-exceptions")
+    format.table(found[SHOWN], key="zones-exceptions")
     st.caption(
         "Date: a waiver's expiry, a zone's start (no comparison) or its end (no verdict). Days:"
         " to the expiry, since it, or since the zone ended. Amount: paid after the expiry."

@@ -112,7 +112,8 @@ def timeline(waivers: pd.DataFrame, zone: str, today: date) -> go.Figure:
             "automargin": True,
         },
         barmode="overlay",
-        height=max(320, 120 + 40 * len(order)),
+        showlegend=True,  # the colour is the status, even when every waiver shares one
+        height=max(240, 160 + 45 * len(order)),
         shapes=[chart_style.vertical(today.isoformat(), _TODAY, "dash")],
         annotations=[_line_note(today, f"Today, {today.strftime(DATE)}", _TODAY)],
     )

@@ -74,3 +74,9 @@ def judged(chosen: ZoneView) -> None:
         f" Evidence level {level.level}, {level.label}."
     )
     st.caption(format.plain(said))
+    if not chosen.from_series:
+        st.warning(
+            f"This is the experiment's latest estimate (results #{row['result_id']}), not one"
+            " of this zone's outcome series: upload the series to measure the zone against"
+            " its comparison areas."
+        )

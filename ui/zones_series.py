@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fund.errors import FileRefused, RingfenceError, describe
 from fund.zones import series
 from fund.zones.queries import ZoneView
 from ui import evidence_chart, evidence_estimate, format, forms, session
@@ -49,17 +48,7 @@ def section(chosen: ZoneView) -> None:
 
 def _preview(zone_id: int, data: bytes):
     """The series read and estimated, or every problem with it, one to a line."""
-    try:
-        return series.preview(session.cursor(), session.user(), zone_id, data)
-    except FileRefused as refused:
-        lines = "\n".join(f"- {format.plain(p.message())}" for p in refused.problems)
-        st.error(
-            f"This file cannot be recorded: {format.count(len(refused.problems), 'problem')} to"
-            f" put right, and nothing was saved.\n\n{lines}"
-        )
-    except RingfenceError as error:
-        st.error(format.plain(describe(error)))
-    return None
+    return forms.read_file(lambda: series.preview(session.cursor(), session.user(), zone_id, data))
 
 
 def _shown(chosen: ZoneView, found: series.Series, result) -> None:

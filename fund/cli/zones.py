@@ -136,6 +136,7 @@ def show_command(session: Session, zone_id, as_json) -> None:
                 "waivers": records(view.waivers),
                 "series": records(view.series),
                 "estimate": judged,
+                "estimate_from_series": view.from_series,
             }
         )
         return
@@ -145,7 +146,7 @@ def show_command(session: Session, zone_id, as_json) -> None:
     click.echo("\nWaivers:")
     click.echo(render_table(_shown(view.waivers, _WAIVER_COLUMNS)))
     click.echo("")
-    click.echo("\n".join(_judged_lines(judged, len(view.series))))
+    click.echo("\n".join(_judged_lines(judged, view)))
 
 
 def _row(found: pd.Series, names: list[str]) -> dict[str, object]:
@@ -167,15 +168,22 @@ def _zone_lines(row: pd.Series) -> list[str]:
     return lines
 
 
-def _judged_lines(judged: dict[str, object] | None, values: int) -> list[str]:
-    """The estimate against the target, and the verdict and evidence level, in words."""
-    series_line = f"Outcome series: {values:,} values" if values else "Outcome series: none yet"
+def _judged_lines(judged: dict[str, object] | None, view: queries.ZoneView) -> list[str]:
+    """The estimate against the target, and the verdict and evidence level, in words, and
+    whether the estimate is the zone's series's or the experiment's other results'."""
+    series_line = "Outcome series: none yet"
+    if not view.series.empty:
+        series_line = (
+            f"Outcome series: {len(view.series):,} values"
+            f" (result set #{view.series['result_id'].iloc[0]})"
+        )
     if judged is None or judged["effect"] is None:
         return [series_line, "Estimate: no results yet"]
     better = "higher" if judged["higher_is_better"] else "lower"
+    source = "the zone's series" if view.from_series else "not the zone's series"
     return [
-        f"{series_line} (result set #{judged['result_id']})",
-        f"Estimate: {judged['effect']:,.4g} (95% CI {judged['ci_low']:,.4g} to"
+        series_line,
+        f"Estimate of result set #{judged['result_id']} ({source}): {judged['effect']:,.4g} (95% CI {judged['ci_low']:,.4g} to"
         f" {judged['ci_high']:,.4g}), {judged['method']}, {judged['n']:,} observations",
         f"Target: {judged['target_effect'] or 'none'} ({judged['metric']},"
         f" {judged['metric_unit']}; {better} is better)",

@@ -22,7 +22,7 @@ GROUPS = ("treated", "comparison")
 REQUIRED = ("group", "period", "post", "value")
 COLUMNS = ("unit", *REQUIRED)
 MAX_TEXT = 200
-_NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?", re.ASCII)
+NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ class Observation:
 def read(text: str) -> tuple[Observation, ...]:
     """Every observation of a results file's text, or every problem in it (FileRefused)."""
     problems: list[Problem] = []
-    header, body = _table(text)
-    problems += _header_problems(header)
+    header, body = table(text)
+    problems += header_problems(header, REQUIRED, COLUMNS, "a results file")
     if problems:  # without the right columns no row can be read
         raise FileRefused(tuple(problems))
     found = []
@@ -65,7 +65,9 @@ def read(text: str) -> tuple[Observation, ...]:
     return tuple(found)
 
 
-def _table(text: str) -> tuple[list[str], list[list[str]]]:
+def table(text: str) -> tuple[list[str], list[list[str]]]:
+    """A CSV file's header (trimmed, lower-cased) and rows; refused if it is not CSV. Shared
+    with the other files measured as results (a zone's outcome series)."""
     try:
         header, *body = list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) or [[]]
     except csv.Error as error:
@@ -73,15 +75,19 @@ def _table(text: str) -> tuple[list[str], list[list[str]]]:
     return [column.strip().lower() for column in header], body
 
 
-def _header_problems(header: list[str]) -> list[Problem]:
+def header_problems(
+    header: list[str], required: tuple[str, ...], columns: tuple[str, ...], noun: str
+) -> list[Problem]:
+    """Every column of ``required`` missing, and every column not of ``columns`` or given
+    twice, of a file that is ``noun``."""
     problems = [
-        Problem("columns", f"{column!r} is required (columns: {', '.join(COLUMNS)})")
-        for column in REQUIRED
+        Problem("columns", f"{column!r} is required (columns: {', '.join(columns)})")
+        for column in required
         if column not in header
     ]
     for n, column in enumerate(header):
-        if column not in COLUMNS:
-            problems.append(Problem("columns", f"{column!r} is not a column of a results file"))
+        if column not in columns:
+            problems.append(Problem("columns", f"{column!r} is not a column of {noun}"))
         elif column in header[:n]:
             problems.append(Problem("columns", f"{column!r} is given twice"))
     return problems
@@ -124,7 +130,7 @@ def _value(n: int, text: str, problems: list[Problem]) -> Decimal | None:
     if not text:
         problems.append(Problem(f"row {n}/value", "is required"))
         return None
-    if not _NUMBER.fullmatch(text):
+    if not NUMBER.fullmatch(text):
         problems.append(Problem(f"row {n}/value", f"{text!r} is not a number"))
         return None
     return Decimal(text)

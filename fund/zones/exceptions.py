@@ -26,7 +26,7 @@ from fund.zones.waivers import STATES
 
 SOON_DAYS = 60
 KINDS = {
-    "expiring": "waiver expiring within 60 days",
+    "expiring": f"waiver expiring within {SOON_DAYS} days",
     "spending after expiry": "zone spending after a waiver expired",
     "no comparison": "zone without a comparison area",
     "no verdict": "zone ended with no verdict",
@@ -34,11 +34,12 @@ KINDS = {
 COLUMNS = ["exception", "zone_id", "zone", "waiver_id", "rule", "date", "days", "amount"]
 
 _FOUND = f"""
-WITH state AS ({STATES}),
+WITH state AS (SELECT * FROM ({STATES}) WHERE recorded_at < $cutoff),
+zoned AS (SELECT * FROM zone WHERE created_at < $cutoff),
 after_expiry AS (
     SELECT s.waiver_id, sum(e.paid) AS paid
     FROM state AS s
-    JOIN zone AS z USING (zone_id)
+    JOIN zoned AS z USING (zone_id)
     JOIN ledger_effect AS e ON e.commitment_id = z.commitment_id
         AND e.value_date > s.expires_on AND e.value_date <= $today
     WHERE s.status = 'expired' AND s.renewed_by IS NULL
@@ -48,23 +49,25 @@ after_expiry AS (
 SELECT 'expiring' AS exception, s.zone_id, z.area_name AS zone, s.waiver_id, s.rule,
        s.expires_on AS date, date_diff('day', $today, s.expires_on) AS days,
        CAST(NULL AS DECIMAL(18, 2)) AS amount
-FROM state AS s JOIN zone AS z USING (zone_id)
+FROM state AS s JOIN zoned AS z USING (zone_id)
 WHERE s.status = 'granted' AND s.renewed_by IS NULL AND s.expires_on <= $soon
 UNION ALL
 SELECT 'spending after expiry', s.zone_id, z.area_name, s.waiver_id, s.rule, s.expires_on,
        date_diff('day', s.expires_on, $today), CAST(a.paid AS DECIMAL(18, 2))
-FROM after_expiry AS a JOIN state AS s USING (waiver_id) JOIN zone AS z USING (zone_id)
+FROM after_expiry AS a JOIN state AS s USING (waiver_id) JOIN zoned AS z USING (zone_id)
 UNION ALL
 SELECT 'no comparison', z.zone_id, z.area_name, NULL, NULL, z.starts_on, NULL, NULL
-FROM zone AS z
-WHERE NOT EXISTS (SELECT 1 FROM zone_comparison AS k WHERE k.zone_id = z.zone_id)
+FROM zoned AS z
+WHERE NOT EXISTS (
+    SELECT 1 FROM zone_comparison AS k WHERE k.zone_id = z.zone_id AND k.added_at < $cutoff
+)
 """  # noqa: S608 - trusted SQL text only
 
 _ENDED = """
 SELECT z.zone_id, z.area_name AS zone, z.ends_on AS date, c.experiment_id,
        date_diff('day', z.ends_on, $today) AS days
 FROM zone AS z JOIN commitment AS c USING (commitment_id)
-WHERE z.ends_on < $today
+WHERE z.ends_on < $today AND z.created_at < $cutoff
 """
 
 
@@ -75,8 +78,11 @@ def exceptions(
     words (``detail``), most pressing kind first."""
     require(con, actor, Permission.READ_LEDGER)
     day = as_of or today()
-    found = frame(con, _FOUND, {"today": day, "soon": day + timedelta(days=SOON_DAYS)})
-    ended = frame(con, _ENDED, {"today": day})
+    cut = judgement.cutoff(day)  # what was recorded by the end of the day
+    found = frame(
+        con, _FOUND, {"today": day, "soon": day + timedelta(days=SOON_DAYS), "cutoff": cut}
+    )
+    ended = frame(con, _ENDED, {"today": day, "cutoff": cut})
     verdicts = judgement.judgements(con, as_of=day)[["experiment_id", "verdict"]]
     unjudged = ended.merge(verdicts, on="experiment_id", how="left")
     unjudged = unjudged[unjudged["verdict"].isna()].assign(exception="no verdict")
@@ -96,8 +102,8 @@ def _details(found: pd.DataFrame) -> list[str]:
 def _detail(row) -> str:
     if row.exception == "expiring":
         return (
-            f"Waiver #{row.waiver_id} ({row.rule}) expires on {row.date}, in {row.days} days,"
-            " and is not renewed"
+            f"Waiver #{row.waiver_id} ({row.rule}) expires on {row.date}, in"
+            f" {_days(row.days)}, and is not renewed"
         )
     if row.exception == "spending after expiry":
         return (
@@ -106,4 +112,8 @@ def _detail(row) -> str:
         )
     if row.exception == "no comparison":
         return "No comparison area: any effect claimed has nothing to be measured against"
-    return f"Ended on {row.date}, {row.days} days ago, with no verdict on its results"
+    return f"Ended on {row.date}, {_days(row.days)} ago, with no verdict on its results"
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"

@@ -134,6 +134,14 @@ class ZoneView:
     series: pd.DataFrame  # the latest uploaded series, one row per area and period
     judged: pd.Series | None  # the experiment's plan, estimate, verdict and evidence level
 
+    @property
+    def from_series(self) -> bool:
+        """Whether the experiment's latest estimate is the zone's latest series's (not
+        results uploaded to the experiment otherwise, before or after it)."""
+        if self.judged is None or self.series.empty:
+            return False
+        return self.judged["result_id"] == self.series["result_id"].iloc[0]
+
 
 def zone(con: duckdb.DuckDBPyConnection, actor: User, zone_id: object) -> ZoneView:
     """Everything the Zones page and `fund zones show` say about one zone."""

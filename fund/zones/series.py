@@ -18,8 +18,8 @@ is the repeated cross-sections' OLS with classical errors, as the did reference 
 
 from __future__ import annotations
 
-import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -36,9 +36,10 @@ from fund.sroi.impact_file import decode
 from fund.unit_of_work import Step, Written
 
 COLUMNS = ("area", "period", "value")
+# What is stored of each row (zone_outcome); the value as typed is kept for the estimate.
+STORED = ("file_row", "area_code", "period", "period_start", "value")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 _QUARTER = re.compile(r"([0-9]{4})-[Qq]([1-4])", re.ASCII)
-_NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?", re.ASCII)
 _SHOWN = 5
 
 
@@ -87,8 +88,8 @@ def zone_areas(con: duckdb.DuckDBPyConnection, zone_id: object) -> ZoneAreas:
 
 def read(text: str, zone: ZoneAreas) -> Series:
     """The series in ``text`` checked against the zone, or every problem in it (FileRefused)."""
-    header, body = _table(text)
-    problems = _header_problems(header)
+    header, body = observations.table(text)
+    problems = observations.header_problems(header, COLUMNS, COLUMNS, "an outcome series")
     if problems:
         raise FileRefused(tuple(problems))
     if not zone.comparisons:
@@ -108,7 +109,7 @@ def read(text: str, zone: ZoneAreas) -> Series:
             found.append(checked)
     if not found and not problems:
         problems.append(Problem("file", "has no rows (one per area and period under a header)"))
-    rows = pd.DataFrame(found, columns=["file_row", "area_code", "period", "period_start", "value"])
+    rows = pd.DataFrame(found, columns=[*STORED, "value_text"])
     problems += _series_problems(rows, zone)
     if problems:
         raise FileRefused(tuple(problems))
@@ -120,9 +121,11 @@ def read(text: str, zone: ZoneAreas) -> Series:
 
 
 def evidence_text(rows: pd.DataFrame) -> str:
-    """The series as a results file of the evidence module: group, period, post, value."""
+    """The series as a results file of the evidence module: group, period, post, and each
+    value as it was typed (so the estimate reads exactly what was uploaded)."""
     out = io.StringIO()
-    rows[["group", "period", "post", "value"]].to_csv(out, index=False, lineterminator="\n")
+    shown = rows[["group", "period", "post", "value_text"]].rename(columns={"value_text": "value"})
+    shown.to_csv(out, index=False, lineterminator="\n")
     return out.getvalue()
 
 
@@ -156,12 +159,10 @@ def upload(
         db.insert_all(
             step.con,
             "zone_outcome",
-            ["result_id", "zone_id", "file_row", "area_code", "period", "period_start", "value"],
+            ["result_id", "zone_id", *STORED],
             [
                 [result_id, zone.zone_id, *values]
-                for values in series.rows[
-                    ["file_row", "area_code", "period", "period_start", "value"]
-                ].itertuples(index=False)
+                for values in series.rows[list(STORED)].itertuples(index=False)
             ],
         )
         step.record("zone_outcome", result_id)
@@ -190,30 +191,8 @@ def _did_plan(con: duckdb.DuckDBPyConnection, zone: ZoneAreas) -> None:
         )
 
 
-def _table(text: str) -> tuple[list[str], list[list[str]]]:
-    try:
-        header, *body = list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) or [[]]
-    except csv.Error as error:
-        raise FileRefused((Problem("file", f"is not a CSV file: {error}"),)) from None
-    return [column.strip().lower() for column in header], body
-
-
-def _header_problems(header: list[str]) -> list[Problem]:
-    problems = [
-        Problem("columns", f"{column!r} is required (columns: {', '.join(COLUMNS)})")
-        for column in COLUMNS
-        if column not in header
-    ]
-    for n, column in enumerate(header):
-        if column not in COLUMNS:
-            problems.append(Problem("columns", f"{column!r} is not a column of an outcome series"))
-        elif column in header[:n]:
-            problems.append(Problem("columns", f"{column!r} is given twice"))
-    return problems
-
-
 def _row(n: int, row: dict[str, str], zone: ZoneAreas, problems: list[Problem]) -> tuple | None:
-    """(row, area, period, its first day, value), or None with the row's problems added."""
+    """(row, area, period, its first day, value, value as typed), or None with the row's problems added."""
     before = len(problems)
     code = row.get("area", "").upper()
     if code not in (zone.area_code, *zone.comparisons):
@@ -232,12 +211,12 @@ def _row(n: int, row: dict[str, str], zone: ZoneAreas, problems: list[Problem]) 
             Problem(f"row {n}/period", f"{rule} (2025-04, 2025-Q2 or a first day, 2025-04-01)")
         )
     value = row.get("value", "")
-    if not _NUMBER.fullmatch(value):
-        rule = "is required" if not value else f"{value!r} is not a number"
+    if not (observations.NUMBER.fullmatch(value) and math.isfinite(float(value))):
+        rule = "is required" if not value else f"{value!r} is not a (finite) number"
         problems.append(Problem(f"row {n}/value", rule))
     if len(problems) > before:
         return None
-    return n, code, period, start, float(value)
+    return n, code, period, start, float(value), value
 
 
 def period_start(text: str) -> date | None:

@@ -207,6 +207,12 @@ def _record(
     decision = None if granted is None else _decision(granted, "grant")
     if decision is not None:
         _expires_after_grant(checked["expires_on"], decision[1])
+    elif checked["expires_on"] <= today():
+        raise ValidationError(
+            "expiry",
+            f"{checked['expires_on']} has passed: a waiver requested now must expire after"
+            f" today ({today()})",
+        )
     request = Request(
         operation="grant waiver" if decision else "request waiver",
         key=key,
@@ -272,6 +278,12 @@ def _decide(
                 "waiver",
                 f"#{number} is {state['status']}: only a {' or '.join(allowed)} waiver can be"
                 f" {done}",
+            )
+        if state["renewed_by"] is not None:
+            raise ValidationError(
+                "waiver",
+                f"#{number} was renewed by #{state['renewed_by']}: decide on"
+                f" #{state['renewed_by']}, the waiver in force",
             )
         if kind == "granted":
             _expires_after_grant(state["expires_on"], decision[1])

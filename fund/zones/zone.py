@@ -163,17 +163,18 @@ def _checked(terms: ZoneTerms) -> _Checked:
 
 def _on_zone_experiment(con: duckdb.DuckDBPyConnection, commitment_id: int) -> str:
     """The experiment's title; refused unless the commitment funds an experimental zone
-    and is not a zone already."""
+    whose experiment is not a zone already (its estimate and verdict are the zone's)."""
     row = con.execute(
-        "SELECT x.title, x.instrument, z.zone_id FROM commitment AS c"
+        "SELECT x.title, x.instrument, z.zone_id, z.commitment_id FROM commitment AS c"
         " JOIN experiment AS x USING (experiment_id)"
-        " LEFT JOIN zone AS z ON z.commitment_id = c.commitment_id"
-        " WHERE c.commitment_id = ?",
+        " LEFT JOIN commitment AS s ON s.experiment_id = c.experiment_id"
+        " LEFT JOIN zone AS z ON z.commitment_id = s.commitment_id"
+        " WHERE c.commitment_id = ? ORDER BY z.zone_id NULLS LAST LIMIT 1",
         [commitment_id],
     ).fetchone()
     if row is None:
         raise NotFound("commitment", "commitment", commitment_id)
-    title, instrument, zone_id = row
+    title, instrument, zone_id, zoned = row
     if instrument != Instrument.EXPERIMENTAL_ZONE.value:
         raise ValidationError(
             "commitment",
@@ -181,8 +182,14 @@ def _on_zone_experiment(con: duckdb.DuckDBPyConnection, commitment_id: int) -> s
             f" {labels.value('instrument', instrument).lower()}: only an experimental zone's"
             " commitment is a zone",
         )
-    if zone_id is not None:
+    if zoned == commitment_id:
         raise ValidationError("commitment", f"#{commitment_id} is zone #{zone_id} already")
+    if zone_id is not None:
+        raise ValidationError(
+            "commitment",
+            f"{title!r} is zone #{zone_id} already (commitment #{zoned}): an experiment is one"
+            " zone, judged by one estimate and verdict",
+        )
     return title
 
 

@@ -288,8 +288,24 @@ def test_a_bad_area_code_or_series_is_refused_naming_the_field(database, commitm
 
 
 def test_the_auditor_sees_the_exceptions_as_json(database, commitment, zone):
-    # A second zone, with no comparison area yet.
-    experiment = conftest.template().portfolio.experiments[Instrument.EXPERIMENTAL_ZONE]
+    # A second zone (an experiment of its own), with no comparison area yet.
+    programme = conftest.template().portfolio.programme_id
+    experiment = as_json(
+        fund(
+            database,
+            f"experiment add {programme} --title 'A second zone' --instrument experimental_zone"
+            " --risk medium --official 'Pat Official' --involvement co-designed --reason pilot"
+            " --json",
+        )
+    )["id"]
+    fund(
+        database,
+        f"plan register {experiment} --hypothesis 'Waived rules help people into work'"
+        " --metric 'In work after six months' --unit '% of people' --higher-is-better"
+        " --design did --baseline 40 --target-effect 5 --sample 400 --review-date 2027-09-30"
+        " --kill-threshold 30 --kill-by 2027-06-30"
+        " --reason 'plan before money'",
+    )
     small = fund(database, f"commit {experiment} 5000 --to 'Zone Ltd' --reason pilot --json")
     bare = as_json(add_zone(database, as_json(small)["id"], code="E08000036"))["id"]
     # A waiver expiring in 20 days, and one that expired five days ago with money paid since.

@@ -14,7 +14,7 @@ import pytest
 from fund import audit, db, ledger
 from fund.errors import FileRefused, PermissionDenied, ValidationError
 from fund.evidence import estimate, judgement, observations, plans
-from fund.register import Instrument
+from fund.register import Instrument, add_experiment
 from fund.zones import exceptions, queries, series, waivers, zone
 from fund.zones.areas import Area
 from fund.zones.waivers import Decision, WaiverTerms
@@ -109,11 +109,25 @@ def add(con, people, terms: zone.ZoneTerms) -> int:
 
 
 def another_commitment(con, people, portfolio, amount: str = "5000.00") -> int:
-    """A second, small commitment to the experimental-zone experiment (within the limit)."""
+    """A small commitment (within the limit) to a second experimental-zone experiment: an
+    experiment is one zone."""
+    experiment = add_experiment(
+        con,
+        people.manager,
+        programme_id=portfolio.programme_id,
+        title="A second zone",
+        instrument=Instrument.EXPERIMENTAL_ZONE.value,
+        phase=1,
+        risk_rating="medium",
+        official="Pat Official",
+        user_involvement="co-designed",
+        key=key(),
+    ).entity_id
+    plans.register_plan(con, people.manager, experiment, FULL_PLAN, key=key(), reason="plan")
     return ledger.commit(
         con,
         people.manager,
-        experiment_id=portfolio.experiments[Instrument.EXPERIMENTAL_ZONE],
+        experiment_id=experiment,
         amount=amount,
         counterparty="Zone Ltd",
         reason="pilot",
@@ -428,7 +442,7 @@ def test_exception_ids_read_as_whole_numbers_beside_missing_ones(con, people, po
     ]
     assert str(every["waiver_id"].dtype) == "Int64" and str(every["days"].dtype) == "Int64"
     assert every["detail"][0].startswith(f"Waiver #{soon} (")
-    assert every["detail"][2] == f"Ended on {days(-1)}, 1 days ago, with no verdict on its results"
+    assert every["detail"][2] == f"Ended on {days(-1)}, 1 day ago, with no verdict on its results"
     assert ".0" not in "".join(every["detail"])
     assert every.loc[1:, ["waiver_id", "rule", "amount"]].isna().all().all()
     with pytest.raises(PermissionDenied):
@@ -479,14 +493,63 @@ def test_a_waiver_expiring_on_or_before_its_grant_is_refused(con, people, leeds,
         f"{expiry} must be after the grant date ({days(-10)})",
     )
 
-    requested = waivers.request_waiver(
-        con, people.manager, leeds, rule(expires_on=expiry), key=key(), reason="r"
-    ).entity_id
+    with db.clock_at(db.utc_now() - timedelta(days=20)):  # requested before its expiry
+        requested = waivers.request_waiver(
+            con, people.manager, leeds, rule(expires_on=expiry), key=key(), reason="r"
+        ).entity_id
     with nothing_written(con), pytest.raises(ValidationError) as error:
         waivers.grant_waiver(
             con, people.manager, requested, by(on=days(-10)), key=key(), reason="r"
         )
     assert error.value.field == "expiry"
+
+
+@pytest.mark.parametrize("expiry", [0, -1])
+def test_a_waiver_requested_to_expire_by_today_is_refused(con, people, leeds, expiry):
+    with nothing_written(con), pytest.raises(ValidationError) as error:
+        waivers.request_waiver(
+            con, people.manager, leeds, rule(expires_on=days(expiry)), key=key(), reason="r"
+        )
+    assert (error.value.field, error.value.rule) == (
+        "expiry",
+        f"{days(expiry)} has passed: a waiver requested now must expire after today ({days(0)})",
+    )
+
+
+@pytest.mark.parametrize("end", [waivers.revoke_waiver, waivers.make_permanent])
+def test_a_renewed_waiver_is_decided_on_by_its_renewal(con, people, leeds, end):
+    old = granted(con, people, leeds, on=days(-10), expires_on=days(20))
+    new = waivers.renew_waiver(
+        con, people.manager, old, days(300), by(), key=key(), reason="still needed"
+    ).entity_id
+    with nothing_written(con), pytest.raises(ValidationError) as error:
+        end(con, people.manager, old, by(), key=key(), reason="r")
+    assert (error.value.field, error.value.rule) == (
+        "waiver",
+        f"#{old} was renewed by #{new}: decide on #{new}, the waiver in force",
+    )
+    end(con, people.manager, new, by(), key=key(), reason="r")
+    assert queries.waivers(con, people.manager)["status"].tolist() == [
+        "granted",
+        "revoked" if end is waivers.revoke_waiver else "made permanent",
+    ]
+
+
+def test_an_experiment_is_one_zone(con, people, portfolio, leeds, commitment):
+    second = ledger.commit(
+        con,
+        people.manager,
+        experiment_id=portfolio.experiments[Instrument.EXPERIMENTAL_ZONE],
+        amount="5000.00",
+        counterparty="Zone Ltd",
+        reason="a second contract",
+        key=key(),
+    ).entity_id
+    with nothing_written(con), pytest.raises(ValidationError) as error:
+        add(con, people, zone_terms(second, area_code="E08000036", area_name="Wakefield",
+                                    comparisons=[]))  # fmt: skip
+    assert error.value.field == "commitment"
+    assert f"is zone #{leeds} already (commitment #{commitment})" in error.value.rule
 
 
 @pytest.mark.parametrize("code", ["X123", "E0800003", "E08000035X", ""])
@@ -653,8 +716,10 @@ def test_board_members_read_the_register_without_officials_names(con, people, le
     assert queries.zones(con, people.auditor)["official"].tolist() == ["Pat Official"]
 
 
-def test_the_exceptions_of_a_past_day_ignore_what_was_decided_after_it(con, people, leeds):
-    soon = granted(con, people, leeds, on=days(-10), expires_on=days(20))
+def test_the_exceptions_of_a_past_day_ignore_what_was_decided_after_it(con, people, commitment):
+    with db.clock_at(db.utc_now() - timedelta(days=10)):  # zone and grant on their day
+        leeds = add(con, people, zone_terms(commitment))
+        soon = granted(con, people, leeds, on=days(0), expires_on=days(30))
     waivers.renew_waiver(con, people.manager, soon, days(300), by(), key=key(), reason="needed")
     assert found(con, people) == []
     assert found(con, people, as_of=days(-1)) == [("waiver expiring within 60 days", leeds, soon)]
