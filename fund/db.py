@@ -326,6 +326,15 @@ INSERT_SCHEMAS = {
             ("value", pa.float64()),
         ]
     ),
+    "loan_instalment": pa.schema(
+        [
+            ("commitment_id", _INT),
+            ("number", _INT),
+            ("due_on", pa.date32()),
+            ("principal", pa.decimal128(18, 2)),
+            ("interest", pa.decimal128(18, 2)),
+        ]
+    ),
 }
 _INSERT_ALL = {
     table: f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows"  # noqa: S608 - fixed names

@@ -192,6 +192,8 @@ VALUES: dict[str, Callable[[object], str]] = {
     "kind": _coded(KINDS),
     "outcome": words,
     "applicant_type": words,
+    "investment_type": words,
+    "basis": words,
 }
 
 

@@ -87,7 +87,9 @@ def multiples(
 
 
 def _dates(dates: Sequence[object]) -> np.ndarray:
-    """The days of ``dates`` (date objects or ISO text)."""
+    """The days of ``dates`` (date objects or ISO text; a time of day is dropped)."""
+    if all(type(value) is date for value in dates):  # the common case, converted at once
+        return np.array(dates, dtype="datetime64[D]")
     return np.array([_day(value) for value in dates], dtype="datetime64[D]")
 
 
@@ -119,6 +121,10 @@ def _rate(years: np.ndarray, flows: np.ndarray, library: Callable[[], float | No
         return Rate(None, FEWER_THAN_TWO)
     if not ((flows > 0).any() and (flows < 0).any()):
         return Rate(None, NO_SIGN_CHANGE)
+    if _one_sign_change(years, flows):  # exactly one rate: no scan needed to be sure
+        found = library()
+        if found is not None and _is_root(found, years, flows):
+            return Rate(float(found), "", (float(found),))
     roots = _scan(years, flows)
     found = library()
     beyond = found is not None and not any(_same(found, root) for root in roots)
@@ -131,6 +137,17 @@ def _rate(years: np.ndarray, flows: np.ndarray, library: Callable[[], float | No
     # One root: the library's value where it agrees with the bracketed root, else the root.
     rate = float(found) if found is not None and _same(found, roots[0]) else roots[0]
     return Rate(rate, "", (rate,))
+
+
+def _one_sign_change(years: np.ndarray, flows: np.ndarray) -> bool:
+    """Whether the flows, in time order, change sign once (paying in, then only getting
+    back, or the reverse). Descartes' rule of signs, which holds for sums of powers with any
+    real exponents, then allows at most one rate (netting flows at one time can only remove
+    changes), so the library's rate, once checked to be a root, is the only one, as most
+    investments' is."""
+    signs = np.sign(flows[np.argsort(years, kind="stable")])
+    signs = signs[signs != 0]
+    return int(np.count_nonzero(signs[1:] != signs[:-1])) == 1
 
 
 def _scan(years: np.ndarray, flows: np.ndarray) -> tuple[float, ...]:
