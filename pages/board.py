@@ -1,7 +1,7 @@
 """Board: every figure a board decides with, as the records stood at the end of a chosen
-day — social return, money, learning, risk, a lessons digest, one experiment's sensitivity —
-and the board pack to take into the meeting. Board members, fund managers and auditors;
-board members see no officials' names."""
+day — social return, money, social ventures, learning, risk, a lessons digest, one
+experiment's sensitivity — and the board pack to take into the meeting. Board members, fund
+managers and auditors; board members see no officials' names."""
 
 import streamlit as st
 
@@ -39,6 +39,7 @@ st.caption(
 
 sections.social_return(view)
 sections.money(view)
+sections.ventures(view)
 sections.learning(view)
 sections.risk(view)
 sections.digest(view)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from fund import labels
 from fund.board import charts
+from fund.board import figures as pack_figures
 from fund.board.view import BoardView
 from fund.lessons.learning import FIGURES
 from fund.money import format_gbp
@@ -94,6 +95,21 @@ def money(view: BoardView) -> None:
     )
     format.table(without_one_ringfence(held.by_programme))
     chart(charts.burn(held.burn), "board-burn")
+
+
+def ventures(view: BoardView) -> None:
+    """The fund's social venture investments, as the pack states them (the same figures)."""
+    st.header("Social ventures")
+    if not view.ventures["investments"]:
+        st.info("The fund held no social venture investment with terms by this date.")
+        return
+    shown = [f for f in pack_figures.figures(view) if f.section == "Social ventures"]
+    metrics((f.label, pack_figures.text(f), "") for f in shown)
+    st.caption(
+        "Residual value: the latest valuation rolled forward by the money moved since (an"
+        " investment never valued is held at cost; one written off in full is worth nothing)."
+        " The Social ventures page has each investment, its schedule and the J-curve."
+    )
 
 
 def learning(view: BoardView) -> None:

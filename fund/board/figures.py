@@ -46,7 +46,14 @@ class Figure(NamedTuple):
 
 def figures(view: BoardView) -> list[Figure]:
     """Every figure of the pack, in the order the pack shows them."""
-    return [*_money(view), *_sroi(view), *_learning(view), *_risk(view), *_audit(view)]
+    return [
+        *_money(view),
+        *_ventures(view),
+        *_sroi(view),
+        *_learning(view),
+        *_risk(view),
+        *_audit(view),
+    ]
 
 
 def manifest(view: BoardView) -> bytes:
@@ -179,6 +186,36 @@ def _money(view: BoardView) -> list[Figure]:
                 "burn.planned_to_date", "Money", "Burn: planned to date", last["planned"], MONEY
             ),
         ]
+    return found
+
+
+_VENTURES = (
+    ("investments", "Investments", COUNT),
+    ("paid_in", "Paid in", MONEY),
+    ("distributions", "Distributions (money back)", MONEY),
+    ("written_off", "Written off", MONEY),
+    ("residual_value", "Residual value", MONEY),
+    ("dpi", "DPI (distributions ÷ paid in)", NUMBER),
+    ("rvpi", "RVPI (residual value ÷ paid in)", NUMBER),
+    ("tvpi", "TVPI (total value ÷ paid in)", NUMBER),
+    ("irr", "IRR (dated flows, residual value last)", SHARE),
+)
+
+
+def _ventures(view: BoardView) -> list[Figure]:
+    """The fund's social venture investments: what was paid in and got back, what the rest
+    is worth, the multiples and the rate, or why there is none."""
+    fund = view.ventures
+    found = [
+        _figure(f"ventures.{name}", "Social ventures", label, fund[name], kind)
+        for name, label, kind in _VENTURES
+    ]
+    if _missing(fund["irr"]):
+        found.append(
+            _figure(
+                "ventures.irr_reason", "Social ventures", "No IRR because", fund["irr_reason"], TEXT
+            )
+        )
     return found
 
 

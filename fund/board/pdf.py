@@ -29,7 +29,7 @@ from fund.board.view import BoardView
 from fund.db import BOOKS_TIMEZONE, utc_now
 from fund.money import format_gbp
 
-SECTIONS = ("Money", "Social return", "Learning", "Risk", "Lessons digest")
+SECTIONS = ("Money", "Social ventures", "Social return", "Learning", "Risk", "Lessons digest")
 WIDTH_PX = 900  # each chart's width as drawn; the page scales it to the text width
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _MUTED = (90, 90, 90)

@@ -1,8 +1,8 @@
 """The board's view: every figure a board decides with, as the records stood at the end of a
 chosen UK day (default today), read once so the page, the pack and its verification agree.
 
-"As at" means the ledger entries, impact map versions, results, verdict overrides, lessons
-and closings recorded before the first moment after that day; whatever was recorded later
+"As at" means the ledger entries, investment terms and valuations, impact map versions,
+results, verdict overrides, lessons and closings recorded before the first moment after that day; whatever was recorded later
 never shows, whatever date it carries. Two things are not versioned and are as they stand
 now: partners' match funding and an experiment's phase and risk rating.
 """
@@ -26,6 +26,7 @@ from fund.evidence.judgement import cutoff as end_of
 from fund.evidence.judgement import judgements
 from fund.lessons import learning as learned
 from fund.lessons.search import search
+from fund.ventures import metrics as venture_metrics
 
 MILLION = Decimal(1_000_000)
 DIGEST = 5  # lessons in each half of the digest
@@ -57,6 +58,7 @@ class BoardView:
     as_at: date
     cutoff: datetime  # the first moment after the day, in UTC as rows record it
     money: Money
+    ventures: pd.Series  # the fund's venture metrics (:mod:`fund.ventures.metrics`)
     sroi: SocialReturn
     learning: Learning
     risk: Risk
@@ -85,13 +87,15 @@ def board(
         sroi = social_return(
             con, actor, moment, progress=lambda share: tell(0.1 + 0.7 * share, "Drawing the band")
         )
-        tell(0.8, "Reading evidence and lessons")
+        tell(0.8, "Reading the ventures, evidence and lessons")
+        ventures = venture_metrics.compute(con, day).fund
         judged = judgements(con, as_of=day)
         lessons = search(con, actor, as_of=day)
         view = BoardView(
             as_at=day,
             cutoff=moment,
             money=held,
+            ventures=ventures,
             sroi=sroi,
             learning=_learning(con, actor, day, held.committed),
             risk=Risk(

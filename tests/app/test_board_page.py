@@ -124,6 +124,7 @@ def test_board_members_fund_managers_and_auditors_read_every_section(app, people
     assert [h.value for h in at.header] == [
         "Social return",
         "Money",
+        "Social ventures",
         "Learning",
         "Risk",
         "Lessons digest",

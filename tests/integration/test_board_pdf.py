@@ -23,6 +23,7 @@ from fund.board import pdf
 from fund.board.money import Money
 from fund.board.social_return import Band, SocialReturn
 from fund.board.view import BoardView, Learning, Risk
+from tests.unit.test_board_figures import VENTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
 HASH = "9f" * 32
@@ -158,6 +159,7 @@ def view() -> BoardView:
         as_at=date(2026, 3, 31),
         cutoff=datetime(2026, 3, 31, 23, 0),
         money=money(),
+        ventures=VENTURES,
         sroi=social_return(),
         learning=Learning(
             figures=pd.DataFrame([counts | {"lessons": 7}]), lessons_per_million=Decimal("4.67")

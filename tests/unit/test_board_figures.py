@@ -21,13 +21,30 @@ from fund.board.verify import differences
 from fund.board.view import BoardView, Learning, Risk
 
 HEAD = (41, "ab" * 32)
+# The fund's venture metrics as fund.ventures.metrics gives them (money exact, ratios floats).
+VENTURES = pd.Series(
+    {
+        "investments": 3,
+        "paid_in": Decimal("10000.00"),
+        "distributions": Decimal("1400.00"),
+        "written_off": Decimal("0.00"),
+        "residual_value": Decimal("9000.00"),
+        "dpi": 0.14,
+        "rvpi": 0.9,
+        "tvpi": 1.04,
+        "irr": 0.038637,
+        "irr_reason": None,
+    }
+)
 
 
 def _money_frame(**columns: list) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
 
 
-def _view(*, committed: str = "1234.50", band: bool = True) -> BoardView:
+def _view(
+    *, committed: str = "1234.50", band: bool = True, ventures: pd.Series = VENTURES
+) -> BoardView:
     money = Money(
         ring_fence=Decimal("1000000.00"),
         allocated=Decimal("100000.00"),
@@ -113,6 +130,7 @@ def _view(*, committed: str = "1234.50", band: bool = True) -> BoardView:
         as_at=date(2026, 3, 31),
         cutoff=datetime(2026, 3, 31, 23, 0),
         money=money,
+        ventures=ventures,
         sroi=sroi,
         learning=learning,
         risk=Risk(appetite=appetite, awaiting_decision=waiting),
@@ -150,6 +168,11 @@ def test_money_is_an_exact_decimal_string_and_shows_as_pounds():
         ("risk.appetite.Fund.Per instrument.Small grant.position", "1234.50", "£1,234.50"),
         ("risk.appetite.Fund.Per instrument.Small grant.share", "0.12", "0.12%"),
         ("risk.awaiting_decision", "0", "0"),
+        ("ventures.investments", "3", "3"),
+        ("ventures.residual_value", "9000.00", "£9,000.00"),
+        ("ventures.dpi", "0.14", "0.14"),
+        ("ventures.tvpi", "1.04", "1.04"),
+        ("ventures.irr", "0.0386", "3.86%"),
         ("audit.head_row", "41", "41"),
         ("audit.head_hash", "ab" * 32, "ab" * 32),
     ],
@@ -207,3 +230,12 @@ def test_figures_only_in_the_pack_or_only_in_the_records_are_named():
 def test_a_value_a_pack_was_altered_to_is_shown_as_written():
     figure = _by_key(_view())["money.committed"]
     assert text(figure, "lots") == "lots"
+
+
+def test_a_fund_with_no_venture_rate_says_why_in_the_pack():
+    none = VENTURES.copy()
+    none["irr"], none["irr_reason"] = float("nan"), "no sign change"
+    found = _by_key(_view(ventures=none))
+    assert (found["ventures.irr"].value, text(found["ventures.irr"])) == (None, "–")
+    assert found["ventures.irr_reason"].value == "no sign change"
+    assert "ventures.irr_reason" not in _by_key(_view())
