@@ -176,6 +176,17 @@ def test_outflows_then_inflows_have_one_rate_that_zeroes_the_npv(flows):
     assert abs(npv(found.rate, days, amounts)) <= 1e-6 * size
 
 
+@settings(max_examples=200, deadline=None)
+@given(one_sign_change())
+def test_one_sign_change_skips_the_scan_and_finds_the_scans_one_root(flows):
+    # Descartes: one change of sign in time order, one rate; the scan would find only it.
+    days, amounts = flows
+    years = returns._years(returns._dates(days))
+    scanned = returns._scan(years, returns._flows(amounts, len(days)))
+    assert len(scanned) == 1
+    assert xirr(days, amounts).rate == pytest.approx(scanned[0], rel=returns.SAME_ROOT)
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.floats(min_value=0, max_value=1e9), min_size=2, max_size=20),
