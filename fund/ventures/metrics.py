@@ -5,10 +5,11 @@ On the ledger's own entries: paid-in is what was disbursed (drawdowns), distribu
 was recovered (repayments, interest, dividends, sale proceeds); write-offs are losses, not
 cash. The **residual value** is the latest valuation on or before the day, rolled forward by
 the money that moved after it (paid in added, got back and written off taken away, never
-below zero), as funds roll a reported net asset value forward between valuations; an
-investment never valued is held at cost the same way (what was paid in less what came back
-or was written off); one written off in full on the ledger is worth nothing, whatever it
-was valued at before.
+below zero), as funds roll a reported net asset value forward between valuations. An
+investment never valued is held at cost: a loan at its amortised cost (what was drawn less
+the principal its repayments paid, each paying its oldest instalment's interest first, less
+what was written off), anything else at what was paid in less what came back or was written
+off. One written off in full on the ledger is worth nothing, whatever it was valued at.
 
 - DPI = distributions / paid-in; RVPI = residual value / paid-in; TVPI = (distributions +
   residual value) / paid-in; none when nothing was paid in.
@@ -58,6 +59,20 @@ moves AS (
       AND f.kind IN ('disbursement', 'recovery', 'write_off')
     GROUP BY f.commitment_id, f.value_date
 ),
+loan_back AS (  -- the principal a loan's repayments have paid, oldest instalment first
+    SELECT i.commitment_id,
+           sum(greatest(least(r.repaid - (i.due_to_here - i.amount), i.amount) - i.interest, 0))
+               AS principal_back
+    FROM (
+        SELECT *, principal + interest AS amount,
+               sum(principal + interest) OVER (PARTITION BY commitment_id ORDER BY number)
+                   AS due_to_here
+        FROM loan_instalment
+    ) AS i
+    JOIN (SELECT commitment_id, sum(recovered) AS repaid FROM moves GROUP BY commitment_id) AS r
+        USING (commitment_id)
+    GROUP BY i.commitment_id
+),
 valued AS (
     SELECT commitment_id, max(valued_on) AS valued_on,
            arg_max(value, (valued_on, valuation_id)) AS valuation,
@@ -68,7 +83,7 @@ valued AS (
 ),
 held AS (
     SELECT i.commitment_id, i.programme_id, i.investment_type, v.valued_on, v.valuation,
-           v.basis,
+           v.basis, coalesce(b.principal_back, 0) AS principal_back,
            coalesce(sum(m.paid), 0) AS paid_in,
            coalesce(sum(m.recovered), 0) AS distributions,
            coalesce(sum(m.written_off), 0) AS written_off,
@@ -78,11 +93,14 @@ held AS (
     FROM investments AS i
     LEFT JOIN moves AS m USING (commitment_id)
     LEFT JOIN valued AS v USING (commitment_id)
+    LEFT JOIN loan_back AS b USING (commitment_id)
     GROUP BY ALL
 ),
 residual AS (
     SELECT *,
            CAST(CASE WHEN written_off > 0 AND written_off >= paid_in - distributions THEN 0
+                     WHEN valuation IS NULL AND investment_type = 'loan'
+                         THEN greatest(paid_in - principal_back - written_off, 0)
                      ELSE greatest(coalesce(valuation, 0) + since, 0) END AS DECIMAL(18, 2))
                AS residual_value,
            CASE WHEN valued_on IS NOT NULL AND (last_moved IS NULL OR last_moved <= valued_on)
