@@ -19,7 +19,8 @@ after the app let go of the file). It then grows the copy to 3,000,000 entries (
 bulk pass of history on new commitments, with its own allocations through the services and
 a valid chain) and times the single writes again. Every experiment has an impact map, saved
 through the audited write path in runs; the SROI of them all is timed against issue 10's
-one second.
+one second. The venture metrics of 5,000 investments (issue 16), generated set-based in a
+small database of their own, are timed against that issue's one second.
 
     .venv/bin/python bench/bench.py [--rebuild] [--runs 5] [--writes 300] [--skip-growth]
 """
@@ -70,6 +71,7 @@ from fund.sroi import impact_file, proxies, reference, report, sensitivity, unit
 from fund.sroi import model as sroi_model  # noqa: E402
 from fund.sroi import service as sroi_service  # noqa: E402
 from fund.sroi.discount import Schedule  # noqa: E402
+from fund.ventures import metrics as venture_metrics  # noqa: E402
 from ui import database  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -1634,6 +1636,156 @@ def measure_monte_carlo(runs: int) -> Row:
 
 
 # ---------------------------------------------------------------------------------------
+# Venture metrics (issue 16): a scratch database of its own, 5,000 investments
+# ---------------------------------------------------------------------------------------
+
+VENTURES = 5_000
+VENTURE_PROGRAMMES = 5
+VENTURE_SECONDS = 1.0  # the metrics of 5,000 investments, their programmes and the fund
+
+# Each investment's money, generated set-based: committed £100,000, drawn £60,000 and (every
+# second one) £20,000 more, two in three repaying, one in seven writing some off; value
+# dates over the last three years, all recorded the day before. Loans have their terms (the
+# metrics read none of the schedule), equity its stake; every second one is valued.
+_VENTURE_ROWS = """
+CREATE TEMP TABLE bench_venture AS
+SELECT i, $experiments[1 + i % len($experiments)] AS experiment_id,
+       $programmes[1 + i % len($programmes)] AS programme_id,
+       CAST(current_date - INTERVAL 1100 DAY + INTERVAL (i % 500) DAY AS DATE) AS d0
+FROM range(1, $count + 1) AS t(i);
+INSERT INTO commitment (commitment_id, experiment_id, counterparty, approved_by, created_at)
+SELECT i, experiment_id, 'Venture ' || i, NULL, $at FROM bench_venture;
+INSERT INTO ledger_entry (entry_id, audit_seq, kind, ringfence_id, programme_id,
+                          commitment_id, amount, value_date, recorded_at, actor_id, reason)
+SELECT row_number() OVER () + $first_entry, 0, kind, $ringfence, programme_id, i, amount,
+       CAST(value_date AS DATE), $at, $actor, 'bench: venture history'
+FROM (
+    SELECT i, programme_id, 'commitment' AS kind, 100000.00 AS amount, d0 AS value_date
+    FROM bench_venture
+    UNION ALL SELECT i, programme_id, 'disbursement', 60000.00, d0 + 10 FROM bench_venture
+    UNION ALL SELECT i, programme_id, 'disbursement', 20000.00, d0 + 200 FROM bench_venture
+              WHERE i % 2 = 0
+    UNION ALL SELECT i, programme_id, 'recovery', 15000.00 + i % 1000, d0 + 400
+              FROM bench_venture WHERE i % 3 <> 0
+    UNION ALL SELECT i, programme_id, 'recovery', 9000.00, d0 + 500 FROM bench_venture
+              WHERE i % 3 = 1
+    UNION ALL SELECT i, programme_id, 'write_off', 5000.00, d0 + 550 FROM bench_venture
+              WHERE i % 7 = 0
+)
+ORDER BY i, value_date;
+INSERT INTO venture_terms (commitment_id, investment_type, principal, interest_rate,
+                           starts_on, grace_months, instalments, every_months, stake,
+                           follow_on_reserve, recorded_by, recorded_at, reason)
+SELECT i, ['loan', 'equity', 'recoverable_grant'][1 + i % 3],
+       CASE WHEN i % 3 = 0 THEN 80000.00 END, CASE WHEN i % 3 = 0 THEN 5 END,
+       CASE WHEN i % 3 = 0 THEN d0 END, CASE WHEN i % 3 = 0 THEN 0 END,
+       CASE WHEN i % 3 = 0 THEN 20 END, CASE WHEN i % 3 = 0 THEN 3 END,
+       CASE WHEN i % 3 = 1 THEN 10 END, 0, $actor, $at, 'bench: terms'
+FROM bench_venture;
+INSERT INTO venture_valuation (commitment_id, valued_on, value, basis, recorded_by,
+                               recorded_at, reason)
+SELECT i, d0 + 300, 50000.00 + (i % 40) * 1000, 'last_round', $actor, $at, 'bench: valued'
+FROM bench_venture WHERE i % 2 = 1;
+"""
+
+# The plain query doing the metrics' money work: the investments' entries summed by
+# commitment, with no valuations, residual rule, grouping sets nor rates.
+_PLAIN_VENTURES = """
+SELECT commitment_id,
+       sum(CASE WHEN kind = 'disbursement' THEN amount ELSE 0 END) AS paid,
+       sum(CASE WHEN kind = 'recovery' THEN amount ELSE 0 END) AS recovered,
+       sum(CASE WHEN kind = 'write_off' THEN amount ELSE 0 END) AS written_off
+FROM ledger_entry WHERE commitment_id IN (SELECT commitment_id FROM venture_terms)
+GROUP BY commitment_id
+"""
+
+
+def venture_book(path: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh database at ``path`` with VENTURES investments in VENTURE_PROGRAMMES
+    programmes: users and the register through the services, the investments set-based."""
+    con = db.connect(path)
+    people = create_people(con)
+    ringfence = register.declare_ringfence(
+        con,
+        people.manager,
+        name="Social Venture Fund",
+        owner_body="Northborough Council",
+        financial_years="2023-24 to 2026-27",
+        declared_amount="1000000000.00",
+        purpose="Invest in social ventures",
+        advertised_on=date(2023, 4, 1),
+        delegated_limit="100000.00",
+        key="bench-venture-ringfence",
+    ).entity_id
+    programmes, experiments = [], []
+    for n in range(VENTURE_PROGRAMMES):
+        programme = register.add_programme(
+            con,
+            people.manager,
+            ringfence_id=ringfence,
+            name=f"Ventures {n + 1}",
+            target="Back ventures that repay",
+            key=f"bench-venture-programme-{n}",
+        ).entity_id
+        experiments.append(
+            register.add_experiment(
+                con,
+                people.manager,
+                programme_id=programme,
+                title=f"Venture book {n + 1}",
+                instrument=register.Instrument.SOCIAL_VENTURE.value,
+                phase=1,
+                risk_rating="high",
+                official="Pat Official",
+                user_involvement="informed",
+                key=f"bench-venture-experiment-{n}",
+            ).entity_id
+        )
+        programmes.append(programme)
+    (first_entry,) = con.execute("SELECT coalesce(max(entry_id), 0) FROM ledger_entry").fetchone()
+    given = {
+        "experiments": experiments,
+        "programmes": programmes,
+        "count": VENTURES,
+        "ringfence": ringfence,
+        "first_entry": first_entry,
+        "actor": people.manager.user_id,
+        "at": db.utc_now().replace(tzinfo=None) - timedelta(days=1),
+    }
+    for statement in filter(str.strip, _VENTURE_ROWS.split(";")):
+        con.execute(statement, {k: v for k, v in given.items() if f"${k}" in statement})
+    return con
+
+
+def measure_ventures(runs: int) -> Row:
+    """The venture metrics (money per investment, programme and fund, the multiples and an
+    XIRR for each) as at today, beside the plain sum of the investments' entries."""
+    with tempfile.TemporaryDirectory() as folder:
+        con = venture_book(Path(folder) / "ventures.duckdb")
+        try:
+            day = db.today()
+            found = venture_metrics.compute(con, day)
+            assert len(found.investments) == VENTURES, len(found.investments)
+            assert found.fund["investments"] == VENTURES
+            seconds, limit = paired(
+                lambda: venture_metrics.compute(con, day),
+                lambda: con.execute(_PLAIN_VENTURES).fetchall(),
+                runs,
+            )
+        finally:
+            con.close()
+    return Row(
+        f"venture metrics for {VENTURES:,} investments ({VENTURE_PROGRAMMES} programmes and"
+        f" the fund, an XIRR each; median of {runs})",
+        f"{seconds:.3f} s",
+        f"{limit * 1000:.1f} ms (the plain sum of their entries)",
+        times(seconds / limit),
+        f"< {VENTURE_SECONDS:g} s",
+        verdict(seconds < VENTURE_SECONDS),
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # SROI (issue 10): an impact map for every experiment, and the SROI of them all
 # ---------------------------------------------------------------------------------------
 
@@ -1930,6 +2082,8 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"measuring: SROI Monte Carlo, {MC_DRAWS:,} draws × {MC_EXPERIMENTS} experiments…")
     rows.append(measure_monte_carlo(few))
+    say(f"measuring: venture metrics for {VENTURES:,} investments (a database of their own)…")
+    rows.append(measure_ventures(args.runs))
     rows.append(Row("database size (1M entries)", database_size))
     rows.append(Row("build time", built))
     rows.append(

@@ -123,6 +123,29 @@ HEADINGS = {
     "renews": "Renews waiver #",
     "renewed_by": "Renewed by waiver #",
     "days_left": "Days to expiry",
+    # Social venture investments (issue 16)
+    "paid_in": "Paid in",
+    "residual_value": "Residual value",
+    "residual_on": "Residual value as at",
+    "dpi": "DPI",
+    "rvpi": "RVPI",
+    "tvpi": "TVPI",
+    "irr": "IRR",
+    "irr_reason": "No IRR because",
+    "investment_type": "Type",
+    "follow_on_reserve": "Follow-on reserve",
+    "interest_rate": "Interest rate (% a year)",
+    "stake": "Stake (%)",
+    "every_months": "Every (months)",
+    "grace_months": "Grace (months)",
+    "covered": "Covered by repayments",
+    "due_to_date": "Due to date",
+    "repaid_against_schedule": "Repaid against the schedule",
+    "instalments_overdue": "Instalments overdue",
+    "overdue_since": "Overdue since",
+    "next_due": "Next due",
+    "valued_on": "Valued on",
+    "cumulative": "Cumulative net cash flow",
 }
 
 # Columns where an empty cell means it has not happened yet.
@@ -226,9 +249,10 @@ def _arrow(series: pd.Series) -> pa.DataType | None:
 
 
 def is_money(series: pd.Series) -> bool:
-    """Money arrives from DuckDB as an Arrow decimal, so that it stays exact."""
+    """Money arrives from DuckDB as an Arrow decimal to the penny (DECIMAL(18,2)), so that it
+    stays exact; other decimals (a rate or a stake in per cent, to four places) are not."""
     kind = _arrow(series)
-    return kind is not None and pa.types.is_decimal(kind)
+    return kind is not None and pa.types.is_decimal(kind) and kind.scale == 2
 
 
 def is_date(series: pd.Series) -> bool:

@@ -57,6 +57,57 @@ def xirr(dates: Sequence[object], amounts: Sequence[object]) -> Rate:
     return _rate(years, flows, lambda: pyxirr.xirr(days, flows, silent=True))
 
 
+def xirr_each(groups: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> list[Rate]:
+    """:func:`xirr` of many series at once, given as rows (the series each row belongs to,
+    numbered 0, 1, …; its day; its amount): one :class:`Rate` per series, in their order.
+
+    Thousands of investments each need a root of their own, so the checks run on all rows at
+    once: the common series, which pays in and then gets back (one change of sign), takes
+    pyxirr's rate once it is shown to zero the net present value, exactly as :func:`xirr`
+    would; every other series goes through :func:`xirr` itself."""
+    order = np.lexsort((days, groups))
+    groups, days = groups[order], days.astype("datetime64[D]")[order]
+    flows = np.asarray(amounts, dtype=float)[order]
+    count = int(groups.max()) + 1 if len(groups) else 0
+    starts = np.searchsorted(groups, np.arange(count))
+    ends = np.searchsorted(groups, np.arange(count), side="right")
+    years = (days - days[starts][groups]).astype(float) / DAYS_IN_YEAR
+    found = np.full(count, np.nan)
+    for n in np.flatnonzero(_one_change_each(groups, flows, count)):
+        rate = pyxirr.xirr(days[starts[n] : ends[n]], flows[starts[n] : ends[n]], silent=True)
+        found[n] = np.nan if rate is None else rate
+    rooted = _roots_each(found, groups, years, flows, count)
+    return [
+        Rate(float(found[n]), "", (float(found[n]),))
+        if rooted[n]
+        else xirr(days[starts[n] : ends[n]].astype(object), flows[starts[n] : ends[n]])
+        for n in range(count)
+    ]
+
+
+def _one_change_each(groups: np.ndarray, flows: np.ndarray, count: int) -> np.ndarray:
+    """Which series (rows in time order) change sign exactly once (:func:`_one_sign_change`)."""
+    kept = flows != 0
+    signs, owners = np.sign(flows[kept]), groups[kept]
+    changed = (signs[1:] != signs[:-1]) & (owners[1:] == owners[:-1])
+    return np.bincount(owners[1:][changed], minlength=count) == 1
+
+
+def _roots_each(
+    rates: np.ndarray, groups: np.ndarray, years: np.ndarray, flows: np.ndarray, count: int
+) -> np.ndarray:
+    """Which series' ``rates`` make their net present value zero (:func:`_is_root`, for all
+    rows at once; each series' discount factors scaled so that none overflows)."""
+    usable = np.isfinite(rates) & (rates > -1)
+    x = np.log1p(np.where(usable, rates, 0.0))
+    longest = np.zeros(count)
+    np.maximum.at(longest, groups, years)
+    factors = np.exp((longest * np.minimum(x, 0))[groups] - x[groups] * years)
+    npv = np.bincount(groups, factors * flows, minlength=count)
+    size = np.bincount(groups, factors * np.abs(flows), minlength=count)
+    return usable & (np.abs(npv) <= NPV_TOLERANCE * size)
+
+
 def irr(amounts: Sequence[object]) -> Rate:
     """The rate per period of equally spaced flows, the first at period 0."""
     flows = _flows(amounts, None)

@@ -6,7 +6,7 @@ from fund import audit, exports, labels
 from fund.auth import Permission
 from fund.ledger import queries
 from fund.money import format_gbp
-from ui import chain_check, format, grants_audit, session, zones_audit
+from ui import chain_check, format, grants_audit, session, ventures_audit, zones_audit
 
 SHOWN = 1000  # ledger entries on screen (and in its downloads); the count and total cover all
 
@@ -29,6 +29,9 @@ with st.expander(
     " verdict"
 ):
     zones_audit.section(con, user)
+
+with st.expander("Social ventures: loans in arrears"):
+    ventures_audit.section(con, user)
 
 
 def downloads(frame, name: str) -> None:

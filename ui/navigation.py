@@ -11,6 +11,7 @@ PAGES = [
     ("pages/pbr.py", "Payment by results", ":material/handshake:", Permission.READ_SUMMARY),
     ("pages/grants.py", "Small grants", ":material/redeem:", Permission.READ_LEDGER),
     ("pages/zones.py", "Experimental zones", ":material/map:", Permission.READ_SUMMARY),
+    ("pages/ventures.py", "Social ventures", ":material/rocket_launch:", Permission.READ_SUMMARY),
     ("pages/allocate.py", "Allocate", ":material/payments:", Permission.ALLOCATE),
     ("pages/experiments.py", "Experiments", ":material/science:", Permission.MANAGE_PORTFOLIO),
     (

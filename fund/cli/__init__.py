@@ -40,6 +40,7 @@ from fund.cli import (
     results,
     sroi,
     users,
+    ventures,
     verdict,
     zones,
 )
@@ -88,6 +89,7 @@ def _add_commands(group: click.Group) -> None:
         approvals,
         pbr,
         zones,
+        ventures,
         grants,
         reports,
         sroi,

@@ -26,9 +26,10 @@ The package, in the order a reader meets the story:
   carried out through the services;
 - :mod:`~fund.demo.impact`, :mod:`~fund.demo.evidence`, :mod:`~fund.demo.findings`,
   :mod:`~fund.demo.lessons`, :mod:`~fund.demo.outcome_contracts`, :mod:`~fund.demo.outcomes`,
-  :mod:`~fund.demo.grant_round` and :mod:`~fund.demo.zones`: the judgement and the
-  instruments' own records (impact maps, results, lessons, payment-by-results contracts,
-  the small-grant round, the experimental zones and their waivers), written on their days;
+  :mod:`~fund.demo.grant_round`, :mod:`~fund.demo.zones` and :mod:`~fund.demo.ventures`:
+  the judgement and the instruments' own records (impact maps, results, lessons,
+  payment-by-results contracts, the small-grant round, the experimental zones and their
+  waivers, the social venture investments' terms and valuations), written on their days;
 - :mod:`~fund.demo.accounts`: the demo users, and whether a database is a demo.
 """
 

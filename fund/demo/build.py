@@ -32,6 +32,7 @@ from fund.demo.outcome_contracts import outcome_contract_writes
 from fund.demo.plan import plan
 from fund.demo.run import Run
 from fund.demo.timeline import Window, window_as_of
+from fund.demo.ventures import venture_writes
 from fund.demo.zones import MEASURED, zone_writes
 from fund.errors import ValidationError
 from fund.register import add_experiment, add_programme, declare_ringfence
@@ -107,6 +108,7 @@ def _in_date_order(run: Run) -> list[Write]:
         *outcome_contract_writes(run),
         *grant_round_writes(run),
         *zone_writes(run),
+        *venture_writes(run),
     ]
     return sorted(writes, key=lambda write: write.on)
 

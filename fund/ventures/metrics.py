@@ -43,10 +43,12 @@ MULTIPLES = ["dpi", "rvpi", "tvpi"]
 # Each investment's money by value date on the day asked, as recorded by the end of it.
 _HELD = """
 investments AS (
-    SELECT t.commitment_id, c.experiment_id, x.programme_id, t.investment_type
+    SELECT t.commitment_id, c.experiment_id, x.programme_id, p.name AS programme,
+           t.investment_type
     FROM venture_terms AS t
     JOIN commitment AS c USING (commitment_id)
     JOIN experiment AS x USING (experiment_id)
+    JOIN programme AS p ON p.programme_id = x.programme_id
     WHERE t.recorded_at < $cutoff
 ),
 moves AS (
@@ -82,7 +84,7 @@ valued AS (
     GROUP BY commitment_id
 ),
 held AS (
-    SELECT i.commitment_id, i.programme_id, i.investment_type, v.valued_on, v.valuation,
+    SELECT i.commitment_id, i.programme_id, i.programme, i.investment_type, v.valued_on, v.valuation,
            v.basis, coalesce(b.principal_back, 0) AS principal_back,
            coalesce(sum(m.paid), 0) AS paid_in,
            coalesce(sum(m.recovered), 0) AS distributions,
@@ -112,7 +114,8 @@ _BY_LEVEL = f"""
 WITH {_HELD}
 SELECT CASE WHEN grouping(commitment_id) = 0 THEN 'investment'
             WHEN grouping(programme_id) = 0 THEN 'programme' ELSE 'fund' END AS level,
-       commitment_id, programme_id, count(*) AS investments,
+       commitment_id, programme_id, any_value(programme) AS programme,
+       count(*) AS investments,
        CAST(coalesce(sum(paid_in), 0) AS DECIMAL(18, 2)) AS paid_in,
        CAST(coalesce(sum(distributions), 0) AS DECIMAL(18, 2)) AS distributions,
        CAST(coalesce(sum(written_off), 0) AS DECIMAL(18, 2)) AS written_off,
@@ -144,10 +147,10 @@ daily AS (
     FROM cash
     GROUP BY GROUPING SETS ((commitment_id, programme_id, day), (programme_id, day), (day))
 )
-SELECT level, commitment_id, programme_id, list(day ORDER BY day) AS days,
-       list(CAST(amount AS DOUBLE) ORDER BY day) AS amounts
+SELECT level, commitment_id, programme_id, day - DATE '1970-01-01' AS day_number,
+       CAST(amount AS DOUBLE) AS amount
 FROM daily
-GROUP BY level, commitment_id, programme_id
+ORDER BY level, commitment_id, programme_id, day
 """  # noqa: S608 - trusted SQL text only
 
 _KEYS = ["level", "commitment_id", "programme_id"]
@@ -204,10 +207,17 @@ def multiples(money: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def rates(cash: pd.DataFrame) -> pd.DataFrame:
-    """The rate of each level's dated flows (:func:`fund.returns.xirr`), or why there is none."""
-    series = zip(cash["days"], cash["amounts"], strict=True)
-    found = [returns.xirr(days, amounts) for days, amounts in series]
-    return cash[_KEYS].assign(
+    """The rate of each level's dated flows, or why there is none: ``cash`` holds a row per
+    level, key and day (``day_number``, days since 1970, and ``amount``); the rates are :func:`fund.returns.xirr`'s, found
+    for every series at once (:func:`fund.returns.xirr_each`)."""
+    series = cash.groupby(_KEYS, dropna=False, sort=False).ngroup().to_numpy()
+    found = returns.xirr_each(
+        series,
+        cash["day_number"].to_numpy(dtype="int64").astype("datetime64[D]"),
+        cash["amount"].to_numpy(dtype=float),
+    )
+    keys = cash[_KEYS].drop_duplicates().reset_index(drop=True)  # in the order ngroup numbers
+    return keys.assign(
         irr=np.array([np.nan if r.rate is None else r.rate for r in found], dtype=float),
         irr_reason=[r.reason or None for r in found],
     )

@@ -65,11 +65,14 @@ WITH repaid AS (
     GROUP BY f.commitment_id
 ),
 due AS (
-    SELECT i.*, i.principal + i.interest AS amount,
+    SELECT i.commitment_id, i.number, i.due_on, i.principal, i.interest,
+           i.principal + i.interest AS amount,
            sum(i.principal + i.interest) OVER (PARTITION BY i.commitment_id ORDER BY i.number)
                AS due_to_here,
            coalesce(r.repaid, 0) AS repaid
-    FROM loan_instalment AS i LEFT JOIN repaid AS r USING (commitment_id)
+    FROM loan_instalment AS i
+    JOIN venture_terms AS t ON t.commitment_id = i.commitment_id AND t.recorded_at < $cutoff
+    LEFT JOIN repaid AS r ON r.commitment_id = i.commitment_id
     WHERE $loan IS NULL OR i.commitment_id = $loan
 )
 SELECT commitment_id, number, due_on, principal, interest, CAST(amount AS DECIMAL(18, 2)) AS amount,
@@ -164,12 +167,21 @@ def schedule(
 
 
 def arrears(
-    con: duckdb.DuckDBPyConnection, actor: User, *, as_of: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    *,
+    as_of: date | None = None,
+    behind: bool = False,
 ) -> pd.DataFrame:
     """Every loan's position against its schedule on ``as_of``: due, repaid, arrears, the
-    oldest overdue instalment and the next one due."""
+    oldest overdue instalment and the next one due; ``behind``: only loans in arrears, the
+    longest overdue first (the auditor's exception)."""
     require(con, actor, Permission.READ_SUMMARY)
-    return frame(con, _ARREARS, _day(as_of) | {"loan": None})
+    found = frame(con, _ARREARS, _day(as_of) | {"loan": None})
+    if not behind:
+        return found
+    late = found[found["arrears"] > 0].sort_values(["overdue_since", "commitment_id"])
+    return late.reset_index(drop=True)
 
 
 def valuations(

@@ -64,6 +64,8 @@ def record_terms(
     commitment = register.parse_id(terms.commitment_id, "commitment")
     kind = _type(terms.investment_type)
     reserve = to_money(terms.follow_on_reserve or "0", "follow-on reserve", positive=False)
+    if reserve < 0:
+        raise ValidationError("follow-on reserve", f"must not be negative, not {reserve}")
     loan = _loan(terms) if kind == "loan" else None
     stake = _percent(terms.stake, "stake", above_zero=True) if kind == "equity" else None
     request = Request(
@@ -90,7 +92,7 @@ def record_terms(
             )
         _insert(step, commitment, kind, reserve, checked, stake)
         step.said = (
-            f"Commitment #{commitment} of {title!r} is now a"
+            f"Terms recorded on commitment #{commitment} of {title!r}:"
             f" {labels.value('investment_type', kind).lower()}{_said(checked, stake, reserve)}."
         )
         return "commitment", commitment
@@ -99,7 +101,9 @@ def record_terms(
 
 
 def _type(value: object) -> str:
-    kind = str(value).strip().lower().replace(" ", "_") if value is not None else ""
+    kind = (
+        str(value).strip().lower().replace(" ", "_").replace("-", "_") if value is not None else ""
+    )
     if kind not in TYPES:
         raise ValidationError(
             "investment type", f"must be loan, equity or recoverable grant, not {value!r}"
@@ -120,7 +124,7 @@ def _loan(terms: InvestmentTerms) -> LoanTerms:
     blank = terms.principal is None or not str(terms.principal).strip()
     return LoanTerms(
         principal=Decimal("0") if blank else to_money(terms.principal, "principal"),
-        interest_rate=_percent(terms.interest_rate, "interest rate", above_zero=False),
+        interest_rate=_rate(terms.interest_rate),
         starts_on=parse_date(terms.starts_on, "loan start"),
         grace_months=whole_number(terms.grace_months or 0, "grace period (months)", least=0),
         instalments=count,
@@ -141,6 +145,15 @@ def _percent(value: object, field: str, *, above_zero: bool) -> Decimal:
     if above_zero and percent == 0:
         raise ValidationError(field, "must be more than 0%")
     return percent
+
+
+def _rate(value: object) -> Decimal:
+    """A loan's interest rate: a percentage below 100 (a rate of 100% a year or more is a
+    typing mistake, never a social loan)."""
+    rate = _percent(value, "interest rate", above_zero=False)
+    if rate >= 100:
+        raise ValidationError("interest rate", f"must be below 100% a year, not {rate}%")
+    return rate
 
 
 def _with_principal(loan: LoanTerms, committed: Decimal) -> LoanTerms:

@@ -41,6 +41,8 @@ def record_valuation(
         raise ValidationError("valued on", f"{day} is in the future: value what is known today")
     kind = _basis(basis)
     worth = to_money(value, "value", positive=False)
+    if worth < 0:
+        raise ValidationError("value", f"must not be negative, not {worth}")
     if kind == "written_off" and worth:
         raise ValidationError(
             "value", f"must be £0.00 when written off (worth nothing), not {format_gbp(worth)}"
@@ -76,7 +78,9 @@ def record_valuation(
 
 
 def _basis(value: object) -> str:
-    kind = str(value).strip().lower().replace(" ", "_") if value is not None else ""
+    kind = (
+        str(value).strip().lower().replace(" ", "_").replace("-", "_") if value is not None else ""
+    )
     if kind not in BASES:
         raise ValidationError(
             "basis", f"must be cost, last round, written down or written off, not {value!r}"

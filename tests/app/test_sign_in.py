@@ -27,6 +27,7 @@ MENU = {
         "Payment by results",
         "Small grants",
         "Experimental zones",
+        "Social ventures",
         "Allocate",
         "Experiments",
         "Ring-fences and programmes",
@@ -40,6 +41,7 @@ MENU = {
         "Payment by results",
         "Small grants",
         "Experimental zones",
+        "Social ventures",
         "Verification",
         "Audit",
     ],
@@ -50,6 +52,7 @@ MENU = {
         "Lessons",
         "Payment by results",
         "Experimental zones",
+        "Social ventures",
     ],
     Role.ADMIN: ["Admin"],
 }

@@ -21,6 +21,7 @@ from fund import audit, db, demo, ledger
 from fund.auth import Role, authenticate, find_user
 from fund.cli import cli
 from fund.demo import impact
+from fund.demo import ventures as demo_ventures
 from fund.demo import zones as demo_zones
 from fund.demo.run import Run
 from fund.errors import ValidationError
@@ -28,6 +29,9 @@ from fund.evidence import judgement
 from fund.pbr import claims, exposure
 from fund.register import Instrument, Involvement, Phase, RiskRating, Sector
 from fund.sroi import proxies, report, store, unit_costs
+from fund.ventures import metrics as venture_metrics
+from fund.ventures import queries as venture_queries
+from fund.ventures import schedule as venture_schedule
 from fund.zones import exceptions, series
 from fund.zones import queries as zone_queries
 
@@ -695,3 +699,155 @@ def test_demo_zone_writes_fall_in_the_funds_history_whatever_day_it_is_built(day
     writes = demo_zones.zone_writes(Run(con=None, plan=planned))
     assert all(planned.window.advertised <= w.on <= planned.window.today for w in writes)
     assert 0 < demo_zones.EXPIRING_IN.days <= exceptions.SOON_DAYS
+
+
+# --- the social venture investments (issue 16) -----------------------------------------------
+
+
+def _commitment_of(built: Built, title: str) -> int:
+    return value(
+        built.con,
+        "SELECT c.commitment_id FROM commitment AS c JOIN experiment AS x USING (experiment_id)"
+        " WHERE x.title = ?",
+        [title],
+    )
+
+
+def _ventures(built: Built):
+    """The arrears, schedule and metrics as the auditor reads them on the demo's day."""
+    auditor = find_user(built.con, "auditor")
+    with _as_of_today():
+        arrears = venture_queries.arrears(built.con, auditor, as_of=TODAY)
+        instalments = venture_queries.schedule(built.con, auditor, as_of=TODAY)
+        found = venture_metrics.metrics(built.con, auditor, as_of=TODAY)
+    return (
+        arrears.set_index("commitment_id"),
+        instalments,
+        found.investments.set_index("commitment_id"),
+    )
+
+
+def test_every_demo_venture_has_its_terms_recorded_on_its_commitments_day(built):
+    auditor = find_user(built.con, "auditor")
+    assert venture_queries.open_to_terms(built.con, auditor).empty
+    found = rows(
+        built.con,
+        "SELECT t.investment_type, CAST(t.recorded_at AS DATE), e.value_date"
+        " FROM venture_terms AS t JOIN ledger_entry AS e USING (commitment_id)"
+        " WHERE e.kind = 'commitment' ORDER BY t.commitment_id",
+    )
+    assert Counter(kind for kind, *_ in found) == {"loan": 3, "equity": 2, "recoverable_grant": 1}
+    assert all(recorded == committed for _, recorded, committed in found)
+    assert built.summary.pending_request_id == 43  # terms and valuations ask nobody's approval
+
+
+def test_demo_loans_repaid_on_time_owe_nothing_and_their_instalments_are_their_repayments(built):
+    arrears, instalments, found = _ventures(built)
+    for title in demo_ventures.ON_TIME:
+        loan = _commitment_of(built, title)
+        repaid = rows(
+            built.con,
+            "SELECT value_date, amount FROM ledger_entry WHERE commitment_id = ?"
+            " AND kind = 'recovery' ORDER BY value_date",
+            [loan],
+        )
+        due = instalments[(instalments["commitment_id"] == loan)]
+        fallen_due = due[due["due_on"] <= TODAY]
+        assert list(zip(fallen_due["due_on"], fallen_due["amount"], strict=True)) == repaid
+        assert len(repaid) >= 2 and set(fallen_due["status"]) == {"paid"}
+        position = arrears.loc[loan]
+        assert position["arrears"] == Decimal("0.00")
+        assert position["instalments_overdue"] == 0
+        assert position["due_to_date"] == position["repaid_against_schedule"] > 0
+        outstanding = value(
+            built.con, "SELECT principal FROM venture_terms WHERE commitment_id = ?", [loan]
+        ) - sum(fallen_due["principal"], Decimal("0.00"))
+        assert found.loc[loan, "residual_value"] == outstanding  # amortised cost
+        assert found.loc[loan, "basis"] == "cost"
+        assert 0.05 < found.loc[loan, "irr"] < 0.12  # its interest, less the holiday
+    rates = value(
+        built.con,
+        "SELECT list(DISTINCT interest_rate) FROM venture_terms WHERE grace_months = 9",
+    )
+    assert rates == [Decimal("11.3749")]
+
+
+def test_the_demo_community_lender_is_behind_its_schedule(built):
+    arrears, instalments, _ = _ventures(built)
+    position = arrears.loc[_commitment_of(built, demo_ventures.LENDER)]
+    assert (
+        position["due_to_date"],
+        position["repaid_against_schedule"],
+        position["arrears"],
+    ) == (Decimal("112667.65"), Decimal("72600.00"), Decimal("40067.65"))
+    assert position["instalments_overdue"] == 2
+    assert (position["overdue_since"], position["days_overdue"]) == (date(2026, 5, 14), 139)
+    assert position["next_due"] == date(2026, 11, 14)
+    lender = instalments[instalments["commitment_id"] == position.name]
+    fallen_due = lender[lender["due_on"] <= TODAY]
+    assert list(fallen_due["status"]) == ["paid"] * 3 + ["overdue"] * 2
+    assert list(fallen_due["covered"])[3:] == [Decimal("4999.41"), Decimal("0.00")]
+
+
+def test_the_demo_equity_stake_was_revalued_up_at_its_last_round(built):
+    _, _, found = _ventures(built)
+    stake = _commitment_of(built, demo_ventures.AGENCY)
+    terms = rows(
+        built.con,
+        "SELECT investment_type, stake, follow_on_reserve FROM venture_terms"
+        " WHERE commitment_id = ?",
+        [stake],
+    )
+    assert terms == [("equity", Decimal("12.5000"), Decimal("20000.00"))]
+    held = found.loc[stake]
+    assert (held["paid_in"], held["residual_value"], held["basis"]) == (
+        Decimal("80000.00"),
+        Decimal("140000.00"),
+        "last_round",
+    )
+    assert held["rvpi"] == pytest.approx(1.75) and held["tvpi"] == pytest.approx(1.75)
+    assert held["irr"] > 0
+
+
+def test_the_failed_demo_venture_is_written_off_and_worth_nothing(built):
+    auditor = find_user(built.con, "auditor")
+    _, _, found = _ventures(built)
+    failed = _commitment_of(built, demo_ventures.RENT_TO_OWN)
+    valued = venture_queries.valuations(built.con, auditor, failed)
+    assert list(zip(valued["value"], valued["basis"], strict=True)) == [
+        (Decimal("0.00"), "written_off")
+    ]
+    held = found.loc[failed]
+    assert held["paid_in"] == held["written_off"] == Decimal("54600.00")
+    assert held["residual_value"] == Decimal("0.00")
+    assert held["rvpi"] == 0.0 and held["tvpi"] == 0.0
+    check = audit.verify(built.con, auditor)
+    assert check.ok, check.problem
+
+
+@pytest.mark.parametrize("days", range(-330, 1, 55))
+def test_demo_venture_writes_fall_in_the_funds_history_whatever_day_it_is_built(days):
+    planned = demo.plan(today=TODAY + timedelta(days=days))
+    writes = demo_ventures.venture_writes(Run(con=None, plan=planned))
+    assert len(writes) == 11  # six terms, two amortised costs, a round, a review, a write-off
+    assert all(planned.window.advertised <= w.on <= planned.window.today for w in writes)
+
+
+@pytest.mark.parametrize("thousands", range(110, 221, 5))
+def test_an_on_time_demo_loans_instalment_is_its_repayment_to_the_penny(thousands):
+    amount = Decimal(thousands * 1000).quantize(Decimal("0.01"))
+    repayment = amount * Decimal("0.075")
+    rate = demo_ventures.level_rate(amount, repayment, date(2025, 1, 28))
+    assert rate == Decimal("11.3749")
+    loan = venture_schedule.LoanTerms(
+        principal=amount,
+        interest_rate=rate,
+        starts_on=date(2025, 1, 28),
+        grace_months=9,
+        instalments=17,
+        every_months=3,
+    )
+    instalments = venture_schedule.schedule(loan)
+    level = instalments["principal"] + instalments["interest"]
+    assert set(level.iloc[:-1]) == {repayment}  # the last repays what rounding left
+    assert sum(instalments["principal"], Decimal("0.00")) == amount

@@ -25,6 +25,8 @@ from fund.lessons import register as lessons
 from fund.pbr import claims, contracts, investors
 from fund.pbr.rate_card import rate
 from fund.sroi import service as sroi_service
+from fund.ventures import terms as ventures
+from fund.ventures import valuations
 from fund.zones import areas, series, waivers, zone
 from tests.conftest import FULL_PLAN, PASSWORD, key
 from tests.integration.helpers import counts, rebalancing_request
@@ -292,6 +294,25 @@ CASES = {
         insert="INSERT INTO zone_outcome SELECT * REPLACE (999 AS file_row) FROM zone_outcome"
         " LIMIT 1",
     ),
+    # Social venture investments (migration 0013): the terms, a loan's schedule, valuations.
+    "venture_terms": Case(
+        # The newest terms, an equity stake's, are referenced by no schedule nor valuation.
+        alter="UPDATE venture_terms SET stake = 99"
+        " WHERE commitment_id = (SELECT max(commitment_id) FROM venture_terms)",
+        # On the spare commitment, the newest, which has no terms.
+        insert="INSERT INTO venture_terms SELECT * REPLACE ((SELECT max(commitment_id)"
+        " FROM commitment) AS commitment_id) FROM venture_terms LIMIT 1",
+    ),
+    "loan_instalment": Case(
+        alter="UPDATE loan_instalment SET principal = principal + 100 WHERE number = 1",
+        insert="INSERT INTO loan_instalment SELECT * REPLACE (99 AS number)"
+        " FROM loan_instalment WHERE number = 1",
+    ),
+    "venture_valuation": Case(
+        alter="UPDATE venture_valuation SET value = value * 10 WHERE valuation_id = 1",
+        insert="INSERT INTO venture_valuation SELECT * REPLACE (99 AS valuation_id)"
+        " FROM venture_valuation WHERE valuation_id = 1",
+    ),
 }
 # Rows that must go before a row of the table can be deleted (its foreign keys hold them).
 DEPENDENTS = {
@@ -323,6 +344,7 @@ def every_record(con, people, funded, tmp_path):
     rebalancing_request(con, fm, funded)
     grant_records(con, people, funded, tmp_path)  # before the small grant's experiment closes
     zone_records(con, people, funded)  # before the contract's results: theirs are the newest
+    venture_records(con, people, funded)  # before the PbR spare: it is the newest commitment
     for phase in (2, 3):
         lifecycle.move(con, fm, experiment_id=contract, to_phase=phase, reason="ok", key=key())
     lifecycle.record_scaling_route(
@@ -483,12 +505,28 @@ def zone_records(con, people, funded) -> None:
     plans.amend_plan(
         con, fm, experiment, {**FULL_PLAN, "design": "did"}, key=key(), reason="before money"
     )
+    # An experiment is one zone: Bradford's is an experiment of its own.
+    second = register.add_experiment(
+        con,
+        fm,
+        programme_id=funded.programme_id,
+        title="Bradford zone",
+        instrument="experimental_zone",
+        phase=1,
+        risk_rating="medium",
+        official="Sam Director",
+        user_involvement="informed",
+        key=key(),
+    ).entity_id
+    plans.register_plan(
+        con, fm, second, {**FULL_PLAN, "design": "did"}, key=key(), reason="before money"
+    )
     made = []
-    for area, code in (("Leeds", "E08000035"), ("Bradford", "E08000032")):
+    for area, code, on in (("Leeds", "E08000035", experiment), ("Bradford", "E08000032", second)):
         commitment = ledger.commit(
             con,
             fm,
-            experiment_id=experiment,
+            experiment_id=on,
             amount="5000",
             counterparty=f"{area} City Council",
             reason="zone budget",
@@ -523,6 +561,58 @@ def zone_records(con, people, funded) -> None:
         con, fm, first.entity_id, "2027-12-31", by, key=key(), reason="still needed"
     )
     waivers.request_waiver(con, fm, made[0], rule, key=key(), reason="asked again")
+
+
+def venture_records(con, people, funded) -> None:
+    """A loan (#1 of the two) with its schedule, drawn and valued twice; then an equity
+    stake, the newest terms, referenced by no schedule nor valuation."""
+    fm, experiment = people.manager, funded.experiments["social_venture"]
+    made = [
+        ledger.commit(
+            con,
+            fm,
+            experiment_id=experiment,
+            amount=amount,
+            counterparty=f"{name} CIC",
+            reason="investment agreed",
+            key=key(),
+        ).entity_id
+        for name, amount in (("Bakery", "3000"), ("Bikes", "2000"))
+    ]
+    loan, stake = made
+    ventures.record_terms(
+        con,
+        fm,
+        ventures.InvestmentTerms(
+            commitment_id=loan,
+            investment_type="loan",
+            interest_rate="6",
+            starts_on="2025-07-01",
+            instalments=4,
+            every_months=3,
+        ),
+        key=key(),
+        reason="loan agreed",
+    )
+    ledger.pay(con, fm, commitment_id=loan, amount="3000", reason="drawn", key=key())
+    for worth, basis in (("3000", "cost"), ("1500", "written_down")):
+        valuations.record_valuation(
+            con,
+            fm,
+            commitment_id=loan,
+            valued_on="2025-12-31",
+            value=worth,
+            basis=basis,
+            key=key(),
+            reason="valued",
+        )
+    ventures.record_terms(
+        con,
+        fm,
+        ventures.InvestmentTerms(commitment_id=stake, investment_type="equity", stake="12.5"),
+        key=key(),
+        reason="shares bought",
+    )
 
 
 ZONE_SERIES = "area,period,value\n" + "".join(
