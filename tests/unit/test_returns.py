@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 import pyxirr
 from hypothesis import given, settings
@@ -218,3 +219,24 @@ def test_flows_made_from_two_rates_report_both(low, apart, size):
 def test_the_rate_is_pyxirrs_when_there_is_one():
     amounts = [-100, 39, 59, 55, 20]
     assert irr(amounts).rate == pyxirr.irr(amounts)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(one_sign_change(), st.just(([date(2020, 1, 1)], [5.0]))), max_size=6))
+def test_many_series_at_once_have_the_rates_each_has_alone(many):
+    # Mixed with flows of no rate and flows of two: each series's rate or reason as alone.
+    many = [
+        *many,
+        ([date(2020, 1, 1), date(2021, 1, 1), date(2022, 1, 1)], [-100.0, 230.0, -132.0]),
+    ]
+    groups = np.concatenate([np.full(len(d), n) for n, (d, _) in enumerate(many)])
+    days = np.concatenate([np.array(d, dtype="datetime64[D]") for d, _ in many])
+    amounts = np.concatenate([np.array(a, dtype=float) for _, a in many])
+    found = returns.xirr_each(groups, days, amounts)
+    for (d, a), each in zip(many, found, strict=True):
+        alone = xirr(d, a)
+        assert each.reason == alone.reason
+        if alone.rate is None:
+            assert each.rate is None
+        else:
+            assert each.rate == pytest.approx(alone.rate, rel=1e-12, abs=1e-12)
