@@ -5,11 +5,12 @@ On the ledger's own entries: paid-in is what was disbursed (drawdowns), distribu
 was recovered (repayments, interest, dividends, sale proceeds); write-offs are losses, not
 cash. The **residual value** is the latest valuation on or before the day, rolled forward by
 the money that moved after it (paid in added, got back and written off taken away, never
-below zero), as funds roll a reported net asset value forward between valuations. An
-investment never valued is held at cost: a loan at its amortised cost (what was drawn less
-the principal its repayments paid, each paying its oldest instalment's interest first, less
-what was written off), anything else at what was paid in less what came back or was written
-off. One written off in full on the ledger is worth nothing, whatever it was valued at.
+below zero), as funds roll a reported net asset value forward between valuations; a loan
+is rolled forward by the principal its repayments paid, not their interest (each repayment
+pays its oldest instalment's interest first). An investment never valued is rolled forward
+from nothing: a loan is held at amortised cost (drawn less principal repaid), anything else
+at cost less what came back. One written off in full on the ledger (all of its principal
+outstanding, for a loan) is worth nothing, whatever it was valued at.
 
 - DPI = distributions / paid-in; RVPI = residual value / paid-in; TVPI = (distributions +
   residual value) / paid-in; none when nothing was paid in.
@@ -61,20 +62,6 @@ moves AS (
       AND f.kind IN ('disbursement', 'recovery', 'write_off')
     GROUP BY f.commitment_id, f.value_date
 ),
-loan_back AS (  -- the principal a loan's repayments have paid, oldest instalment first
-    SELECT i.commitment_id,
-           sum(greatest(least(r.repaid - (i.due_to_here - i.amount), i.amount) - i.interest, 0))
-               AS principal_back
-    FROM (
-        SELECT *, principal + interest AS amount,
-               sum(principal + interest) OVER (PARTITION BY commitment_id ORDER BY number)
-                   AS due_to_here
-        FROM loan_instalment
-    ) AS i
-    JOIN (SELECT commitment_id, sum(recovered) AS repaid FROM moves GROUP BY commitment_id) AS r
-        USING (commitment_id)
-    GROUP BY i.commitment_id
-),
 valued AS (
     SELECT commitment_id, max(valued_on) AS valued_on,
            arg_max(value, (valued_on, valuation_id)) AS valuation,
@@ -83,14 +70,41 @@ valued AS (
     WHERE valued_on <= $as_of AND recorded_at < $cutoff
     GROUP BY commitment_id
 ),
+loan_back AS (  -- the principal a loan's repayments paid (oldest instalment first, its
+                -- interest first), by the day asked and by its valuation's day
+    SELECT i.commitment_id,
+           sum(greatest(least(r.repaid - (i.due_to_here - i.amount), i.amount) - i.interest, 0))
+               AS principal_back,
+           sum(greatest(least(r.repaid_then - (i.due_to_here - i.amount), i.amount) - i.interest,
+                        0)) AS principal_back_then
+    FROM (
+        SELECT *, principal + interest AS amount,
+               sum(principal + interest) OVER (PARTITION BY commitment_id ORDER BY number)
+                   AS due_to_here
+        FROM loan_instalment
+    ) AS i
+    JOIN (
+        SELECT m.commitment_id, sum(m.recovered) AS repaid,
+               coalesce(sum(m.recovered) FILTER (WHERE m.value_date <= v.valued_on), 0)
+                   AS repaid_then
+        FROM moves AS m LEFT JOIN valued AS v USING (commitment_id)
+        GROUP BY m.commitment_id
+    ) AS r USING (commitment_id)
+    GROUP BY i.commitment_id
+),
 held AS (
     SELECT i.commitment_id, i.programme_id, i.programme, i.investment_type, v.valued_on, v.valuation,
            v.basis, coalesce(b.principal_back, 0) AS principal_back,
+           coalesce(b.principal_back, 0) - coalesce(b.principal_back_then, 0)
+               AS principal_back_since,
            coalesce(sum(m.paid), 0) AS paid_in,
            coalesce(sum(m.recovered), 0) AS distributions,
            coalesce(sum(m.written_off), 0) AS written_off,
            coalesce(sum(m.paid - m.recovered - m.written_off)
                     FILTER (WHERE v.valued_on IS NULL OR m.value_date > v.valued_on), 0) AS since,
+           coalesce(sum(m.paid - m.written_off)
+                    FILTER (WHERE v.valued_on IS NULL OR m.value_date > v.valued_on), 0)
+               AS put_in_since,
            max(m.value_date) AS last_moved
     FROM investments AS i
     LEFT JOIN moves AS m USING (commitment_id)
@@ -100,9 +114,12 @@ held AS (
 ),
 residual AS (
     SELECT *,
-           CAST(CASE WHEN written_off > 0 AND written_off >= paid_in - distributions THEN 0
-                     WHEN valuation IS NULL AND investment_type = 'loan'
-                         THEN greatest(paid_in - principal_back - written_off, 0)
+           CAST(CASE WHEN written_off > 0 AND written_off >= paid_in - CASE
+                         WHEN investment_type = 'loan' THEN principal_back
+                         ELSE distributions END THEN 0
+                     WHEN investment_type = 'loan'  -- at amortised cost: principal, not interest
+                         THEN greatest(coalesce(valuation, 0) + put_in_since
+                                       - principal_back_since, 0)
                      ELSE greatest(coalesce(valuation, 0) + since, 0) END AS DECIMAL(18, 2))
                AS residual_value,
            CASE WHEN valued_on IS NOT NULL AND (last_moved IS NULL OR last_moved <= valued_on)
@@ -121,8 +138,9 @@ SELECT CASE WHEN grouping(commitment_id) = 0 THEN 'investment'
        CAST(coalesce(sum(written_off), 0) AS DECIMAL(18, 2)) AS written_off,
        CAST(coalesce(sum(residual_value), 0) AS DECIMAL(18, 2)) AS residual_value,
        CAST(coalesce(sum(distributions - paid_in), 0) AS DECIMAL(18, 2)) AS net_cash_flow,
-       any_value(valued_on) AS valued_on, any_value(basis) AS basis,
-       any_value(residual_on) AS residual_on
+       CASE WHEN grouping(commitment_id) = 0 THEN any_value(valued_on) END AS valued_on,
+       CASE WHEN grouping(commitment_id) = 0 THEN any_value(basis) END AS basis,
+       CASE WHEN grouping(commitment_id) = 0 THEN any_value(residual_on) END AS residual_on
 FROM residual
 GROUP BY GROUPING SETS ((commitment_id, programme_id), (programme_id), ())
 """  # noqa: S608 - trusted SQL text only
@@ -138,7 +156,7 @@ cash AS (
     WHERE m.recovered <> m.paid
     UNION ALL
     SELECT commitment_id, programme_id, residual_on, residual_value
-    FROM residual WHERE residual_value > 0
+    FROM residual WHERE residual_value > 0 AND paid_in > 0
 ),
 daily AS (
     SELECT CASE WHEN grouping(commitment_id) = 0 THEN 'investment'

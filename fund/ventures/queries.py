@@ -90,7 +90,8 @@ ORDER BY commitment_id, number
 _ARREARS = f"""
 WITH schedule AS ({_SCHEDULE})
 SELECT s.commitment_id, x.title AS experiment, c.counterparty,
-       CAST(sum(amount) FILTER (WHERE due_on <= $as_of) AS DECIMAL(18, 2)) AS due_to_date,
+       CAST(coalesce(sum(amount) FILTER (WHERE due_on <= $as_of), 0) AS DECIMAL(18, 2))
+           AS due_to_date,
        CAST(sum(covered) AS DECIMAL(18, 2)) AS repaid_against_schedule,
        CAST(coalesce(sum(amount - covered) FILTER (WHERE status = 'overdue'), 0)
             AS DECIMAL(18, 2)) AS arrears,
@@ -126,7 +127,7 @@ SELECT CAST(date_trunc('month', f.value_date) AS DATE) AS month,
        CAST(sum(sum(f.recovered - f.paid)) OVER (ORDER BY date_trunc('month', f.value_date))
             AS DECIMAL(18, 2)) AS cumulative
 FROM ledger_effect AS f JOIN ledger_entry AS e USING (entry_id)
-WHERE f.commitment_id IN (SELECT commitment_id FROM venture_terms)
+WHERE f.commitment_id IN (SELECT commitment_id FROM venture_terms WHERE recorded_at < $cutoff)
   AND f.value_date <= $as_of AND e.recorded_at < $cutoff
 GROUP BY date_trunc('month', f.value_date)
 HAVING sum(f.paid) <> 0 OR sum(f.recovered) <> 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -50,8 +50,8 @@ def schedule(terms: LoanTerms) -> pd.DataFrame:
 
 def _payment(principal: Decimal, rate: Decimal, count: int) -> Decimal:
     """The level payment that repays ``principal`` with interest at ``rate`` a period."""
-    if rate == 0:
-        return _pence(principal / count)
+    if rate == 0:  # rounded down, so no instalment is left at nothing by the earlier ones
+        return (principal / count).quantize(PENNY, rounding=ROUND_DOWN)
     return _pence(principal * rate / (1 - (1 + rate) ** -count))
 
 

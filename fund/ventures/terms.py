@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import duckdb
@@ -30,6 +31,9 @@ from fund.ventures.schedule import LoanTerms
 TYPES = ("loan", "equity", "recoverable_grant")
 EVERY = (1, 3, 6, 12)
 MAX_INSTALMENTS = 360
+MAX_GRACE_MONTHS = 120
+# A loan starts within the years a fund could hold it (its schedule's dates must exist).
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 _PERCENT = re.compile(r"[0-9]{1,2}(\.[0-9]{1,4})?|100(\.0{1,4})?", re.ASCII)
 
 
@@ -83,6 +87,10 @@ def record_terms(
 
     def change(step: Step) -> tuple[str, int]:
         title, committed = _on_venture(step.con, commitment)
+        if committed <= 0:
+            raise ValidationError(
+                "commitment", f"#{commitment} holds {format_gbp(committed)}: nothing to invest"
+            )
         checked = loan if loan is None or loan.principal else _with_principal(loan, committed)
         if checked is not None and checked.principal > committed:
             raise ValidationError(
@@ -122,11 +130,21 @@ def _loan(terms: InvestmentTerms) -> LoanTerms:
     if count > MAX_INSTALMENTS:
         raise ValidationError("instalments", f"must be at most {MAX_INSTALMENTS}, not {count}")
     blank = terms.principal is None or not str(terms.principal).strip()
+    starts_on = parse_date(terms.starts_on, "loan start")
+    if not EARLIEST <= starts_on <= LATEST:
+        raise ValidationError(
+            "loan start", f"must be between {EARLIEST} and {LATEST}, not {starts_on}"
+        )
+    grace = whole_number(terms.grace_months or 0, "grace period (months)", least=0)
+    if grace > MAX_GRACE_MONTHS:
+        raise ValidationError(
+            "grace period (months)", f"must be at most {MAX_GRACE_MONTHS} months, not {grace}"
+        )
     return LoanTerms(
         principal=Decimal("0") if blank else to_money(terms.principal, "principal"),
         interest_rate=_rate(terms.interest_rate),
-        starts_on=parse_date(terms.starts_on, "loan start"),
-        grace_months=whole_number(terms.grace_months or 0, "grace period (months)", least=0),
+        starts_on=starts_on,
+        grace_months=grace,
         instalments=count,
         every_months=every,
     )

@@ -10,6 +10,8 @@ value must be zero). A valuation is never edited: a later one supersedes it.
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 
 from fund import labels, register
@@ -20,6 +22,7 @@ from fund.money import format_gbp, to_money
 from fund.pbr.contracts import parse_date
 from fund.unit_of_work import Request, Step, Written, perform
 
+EARLIEST = date(1990, 1, 1)  # before any fund could hold a social venture investment
 BASES = ("cost", "last_round", "written_down", "written_off")
 
 
@@ -39,6 +42,8 @@ def record_valuation(
     day = parse_date(valued_on, "valued on")
     if day > today():
         raise ValidationError("valued on", f"{day} is in the future: value what is known today")
+    if day < EARLIEST:
+        raise ValidationError("valued on", f"must be on or after {EARLIEST}, not {day}")
     kind = _basis(basis)
     worth = to_money(value, "value", positive=False)
     if worth < 0:

@@ -45,11 +45,15 @@ def test_reopening_a_database_applies_nothing_twice(tmp_path):
 
 
 # The columns that hold floats on purpose: an experiment's measured results and the effect
-# estimated from them (fund.evidence), analytics that never become money.
+# estimated from them (fund.evidence), a zone's outcome series (fund.zones), analytics that
+# never become money.
 ANALYTICS = {
     ("result_set", column)
     for column in ("effect", "std_error", "ci_low", "ci_high", "treated_post_mean")
 } | {("result_observation", "value"), ("result_cell", "mean"), ("result_cell", "sd")}
+ANALYTICS |= {("zone_outcome", "value")}
+MONEY = {"amount", "declared_amount", "delegated_limit", "match_cash", "match_in_kind"}
+MONEY |= {"principal", "interest", "follow_on_reserve"}  # a venture's terms and its schedule
 
 
 def test_money_columns_are_decimal_18_2_and_only_analytics_are_floats(fresh):
@@ -62,7 +66,7 @@ def test_money_columns_are_decimal_18_2_and_only_analytics_are_floats(fresh):
     money = {
         (table, column): kind
         for table, column, kind in columns
-        if column in {"amount", "declared_amount", "delegated_limit", "match_cash", "match_in_kind"}
+        if column in MONEY or (table, column) == ("venture_valuation", "value")
     }
     assert money  # the ledger, ring-fences, approvals and partners all hold money
     assert set(money.values()) == {"DECIMAL(18,2)"}, money

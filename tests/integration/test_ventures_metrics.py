@@ -439,7 +439,7 @@ def investment_metrics(entries: list, valued: tuple | None, day: date) -> dict:
     last = max((on for _, _, on in entries), default=None)
     on = valued[0] if valued and (last is None or last <= valued[0]) else day
     flows = [(d, a) for d, a in by_day.items() if a != 0]
-    if residual > 0:
+    if residual > 0 and paid > 0:  # a value with nothing paid in is no return on anything
         flows.append((on, residual))
     return {
         "paid_in": paid,
